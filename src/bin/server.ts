@@ -1,0 +1,69 @@
+import type { Server } from 'node:http';
+import { Redis } from 'ioredis';
+import { createApp } from '../api/app.js';
+import { SynqxError } from '../core/errors.js';
+import { isLoopbackHost, type AppConfig } from '../platform/config.js';
+import type { Logger } from '../platform/logger.js';
+import { createServices, type Services } from '../services/container.js';
+import type { Db } from '../store/db.js';
+import { openMetadataDb } from '../store/open-db.js';
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  db: Db;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/**
+ * Refuses to expose an unauthenticated API: without API_TOKENS the server binds only to loopback.
+ * Checked before anything is opened, so the operator sees the reason at once.
+ */
+export function assertSafeBinding(config: Pick<AppConfig, 'host' | 'apiTokens'>): void {
+  if (config.apiTokens.length === 0 && !isLoopbackHost(config.host)) {
+    throw new SynqxError(
+      'CONFIG_INVALID',
+      `refusing to listen on ${config.host} without authentication: set API_TOKENS (comma-separated bearer tokens) or HOST=127.0.0.1`,
+    );
+  }
+}
+
+export async function startApiServer(config: AppConfig, logger: Logger): Promise<RunningServer> {
+  assertSafeBinding(config);
+  const db = await openMetadataDb(config);
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 })
+    : undefined;
+  if (redis) {
+    redis.on('error', () => {}); // reported through /health instead of crashing
+    await redis.connect().catch((err: Error) => logger.warn({ err: err.message }, 'redis is not reachable yet'));
+  }
+  const services = await createServices({ db, config, logger, redis });
+  const app = createApp({ config, logger, services });
+  const server = app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  logger.info(
+    { url, store: db.kind, auth: config.apiTokens.length > 0 ? 'bearer' : 'off (loopback only)', docs: `${url}/docs` },
+    'SynqX API listening',
+  );
+  return {
+    server,
+    url,
+    db,
+    services,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections?.();
+      redis?.disconnect();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export const SYNQX_VERSION = '0.1.0';
