@@ -31,10 +31,10 @@ SELECT i,
   CASE WHEN i % 10 = 5 THEN NULL ELSE (i % 9973) / 7.0 END,
   CASE WHEN i % 10 = 6 THEN NULL ELSE i % 3 = 0 END,
   CASE WHEN i % 10 = 7 THEN NULL ELSE timestamptz '2020-01-01 00:00:00+00' + (i * interval '17 seconds') END,
-  CASE WHEN i % 10 = 8 THEN NULL ELSE date '2000-01-01' + (i % 9000) END,
+  CASE WHEN i % 10 = 8 THEN NULL ELSE date '2000-01-01' + (i % 9000)::int END,
   CASE WHEN i % 10 = 9 THEN NULL ELSE jsonb_build_object('k', i % 100, 'tag', substr(md5(i::text), 9, 6), 'ok', i % 2 = 0) END,
   CASE WHEN i % 10 = 0 AND i % 20 = 0 THEN NULL ELSE md5(i::text || 'u')::uuid END
-FROM generate_series(${from}, ${to}) AS i`;
+FROM generate_series(${from}::bigint, ${to}::bigint) AS i`;
 }
 
 /** Creates (or re-creates) `schema.table` with `rows` rows; fills in slices so progress is visible and WAL stays small. */
