@@ -59,7 +59,7 @@ export interface PipelineDefinition {
   schedule_timezone: string;
   max_parallel_runs: number;
   execution_timeout_seconds?: number | null;
-  tags: unknown;
+  tags?: unknown;
   priority: number;
 }
 
@@ -70,3 +70,12 @@ export interface ScheduleFields {
   schedule_timezone: string;
   status: PipelineStatus;
 }
+
+/** What `POST /pipelines` carries once its shape is checked. */
+export type CreatePipelineInput = PipelineDefinition & { initial_version: VersionDefinition };
+
+/** What `POST /pipelines/{id}/versions` carries; `publish` makes it the published version at once. */
+export type NewVersionInput = VersionDefinition & { publish?: boolean };
+
+/** What `PATCH /pipelines/{id}` may change: pipeline fields only, never the graph. */
+export type PipelineUpdate = Partial<PipelineDefinition> & { status?: 'active' | 'paused' };
