@@ -28,6 +28,14 @@ export function requireConnector(connectorType: string): Connector {
   return c;
 }
 
+/** A new connection cannot take its secret from the mask: "********" is never a real secret here. */
+export function maskAsSecretProblems(connector: Connector, raw: unknown): FieldProblem[] {
+  if (typeof raw !== 'object' || raw === null) return [];
+  return connector.secretFields
+    .filter((f) => (raw as ConfigObject)[f] === SECRET_MASK)
+    .map((f) => ({ field: `config.${f}`, message: 'is the mask "********"; send the real secret', error_type: 'masked_secret' }));
+}
+
 /** Parses a config; returns the parsed value or every problem, with fields prefixed `config.`. */
 export function parseConfig(connector: Connector, raw: unknown): { config?: ConfigObject; problems: FieldProblem[] } {
   const r = connector.configSchema.safeParse(raw);

@@ -9,6 +9,7 @@ import { VaultKeyRepo, vaultKeyStore } from '../store/repos/vault-key-repo.js';
 import { AssetService, type AssetView } from './asset-service.js';
 import {
   connectorProblems,
+  maskAsSecretProblems,
   maskConfig,
   mergeConfig,
   parseConfig,
@@ -97,7 +98,8 @@ export class ConnectionService {
     const typeProblems = connectorProblems(connectorType);
     if (typeProblems.length > 0 || typeof connectorType !== 'string') return typeProblems;
     if (typeof config !== 'object' || config === null || Array.isArray(config)) return [];
-    return parseConfig(requireConnector(connectorType), config).problems;
+    const connector = requireConnector(connectorType);
+    return [...maskAsSecretProblems(connector, config), ...parseConfig(connector, config).problems];
   }
 
   async list(page: Page, filter: { connector_type?: string } = {}) {
@@ -113,6 +115,8 @@ export class ConnectionService {
 
   async createConnection(input: CreateConnectionInput): Promise<ConnectionView> {
     const connector = requireConnector(input.connector_type);
+    const masked = maskAsSecretProblems(connector, input.config);
+    if (masked.length > 0) throw SynqxError.validation(masked, 'invalid connection config');
     const config = parseConfigOrThrow(connector, input.config);
     if (await this.repo.nameTaken(input.name)) throw duplicateName(input.name);
     await this.box.refreshActive();
