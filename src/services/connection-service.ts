@@ -3,7 +3,6 @@ import { SynqxError, type FieldProblem } from '../core/errors.js';
 import type { Logger } from '../platform/logger.js';
 import { SecretBox } from '../platform/secret-box.js';
 import type { Db } from '../store/db.js';
-import { AssetRepo } from '../store/repos/asset-repo.js';
 import { ConnectionRepo, isUniqueViolation, type ConnectionRow, type HealthStatus, type Page } from '../store/repos/connection-repo.js';
 import { VaultKeyRepo, vaultKeyStore } from '../store/repos/vault-key-repo.js';
 import { AssetService, type AssetView } from './asset-service.js';
@@ -163,14 +162,13 @@ export class ConnectionService {
     return this.toView(row, current.connector, config);
   }
 
-  /** Soft delete; the connection's assets go with it. */
+  /**
+   * Soft delete. Its assets stay as they are but become unreachable (every asset route 404s and
+   * `findUsable` skips them), so pipeline validation can say an asset "belongs to a deleted
+   * connection" rather than merely "is deleted".
+   */
   async remove(id: number): Promise<void> {
-    const found = await this.db.transaction(async (tx) => {
-      const ok = await new ConnectionRepo(tx).softDelete(id);
-      if (ok) await new AssetRepo(tx).softDeleteByConnection(id);
-      return ok;
-    });
-    if (!found) throw SynqxError.notFound('connection', id);
+    if (!(await this.repo.softDelete(id))) throw SynqxError.notFound('connection', id);
     this.log.info({ connectionId: id }, 'connection deleted');
   }
 

@@ -201,7 +201,7 @@ test('PATCH failures: mask for an absent secret, bad config, unknown field, dupl
   t.is((await app.api('PATCH', `${C}/${id}`, { name: c.body.name })).status, 200, 'keeping its own name is no conflict');
 });
 
-test('DELETE answers 204; the connection is gone for every route and its assets with it', async (t) => {
+test('DELETE answers 204; the connection is gone for every route, and its assets are unusable', async (t) => {
   const c = await create(uniq('gone'));
   const id = c.body.id;
   const a = await app.api('POST', `${C}/${id}/assets`, { name: 'customers' });
@@ -223,8 +223,6 @@ test('DELETE answers 204; the connection is gone for every route and its assets 
     t.is((await app.api(method, path, body)).status, 404, `${method} ${path}`);
   }
   t.deepEqual(await app.services.connections.assets.findUsable([a.body.id]), []);
-  const rows = await app.store.db.query<{ deleted_at: Date | null }>('SELECT deleted_at FROM assets WHERE id = $1', [a.body.id]);
-  t.true(rows.rows[0]!.deleted_at instanceof Date);
 });
 
 test('POST /test succeeds against the real Postgres, measures latency and marks the connection healthy', async (t) => {
