@@ -1,0 +1,112 @@
+/**
+ * The expression AST. Every node carries the 0-based source span [pos, end) so type errors found later,
+ * when the expression meets a batch's schema, still point at the right place. New constructs (function
+ * calls, case/when, casts — issue 6) are new `kind`s; nothing switches on kinds without a default error.
+ */
+export type ArithmeticOp = '+' | '-' | '*' | '/' | '%';
+export type ComparisonOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
+export type LogicalOp = 'and' | 'or';
+
+interface Span {
+  pos: number;
+  end: number;
+}
+
+export interface ColumnRef extends Span {
+  kind: 'column';
+  name: string;
+  /** Written in double quotes or backticks: a hint for "column not found" messages about string literals. */
+  quoted: boolean;
+}
+
+export type LiteralValue =
+  | { type: 'number'; value: number; /** exact digits, for int64 comparisons */ text: string }
+  | { type: 'string'; value: string }
+  | { type: 'bool'; value: boolean }
+  | { type: 'null' };
+
+export interface Literal extends Span {
+  kind: 'literal';
+  literal: LiteralValue;
+}
+
+export interface Unary extends Span {
+  kind: 'unary';
+  op: 'not' | '-' | '+';
+  operand: Expr;
+}
+
+export interface Binary extends Span {
+  kind: 'binary';
+  op: ArithmeticOp | ComparisonOp | LogicalOp;
+  /** Position of the operator itself. */
+  opPos: number;
+  left: Expr;
+  right: Expr;
+}
+
+export interface IsNull extends Span {
+  kind: 'is_null';
+  negated: boolean;
+  operand: Expr;
+}
+
+export interface InList extends Span {
+  kind: 'in';
+  negated: boolean;
+  operand: Expr;
+  list: Expr[];
+}
+
+export interface Between extends Span {
+  kind: 'between';
+  negated: boolean;
+  operand: Expr;
+  low: Expr;
+  high: Expr;
+}
+
+export interface Like extends Span {
+  kind: 'like';
+  negated: boolean;
+  caseInsensitive: boolean;
+  operand: Expr;
+  pattern: Expr;
+  escape?: Expr;
+}
+
+export type Expr = ColumnRef | Literal | Unary | Binary | IsNull | InList | Between | Like;
+
+/** The column names an expression reads, in first-use order. */
+export function columnsOf(expr: Expr, into: string[] = []): string[] {
+  const visit = (e: Expr): void => {
+    switch (e.kind) {
+      case 'column':
+        if (!into.includes(e.name)) into.push(e.name);
+        return;
+      case 'literal':
+        return;
+      case 'unary':
+        return visit(e.operand);
+      case 'binary':
+        visit(e.left);
+        return visit(e.right);
+      case 'is_null':
+        return visit(e.operand);
+      case 'in':
+        visit(e.operand);
+        return e.list.forEach(visit);
+      case 'between':
+        visit(e.operand);
+        visit(e.low);
+        return visit(e.high);
+      case 'like':
+        visit(e.operand);
+        visit(e.pattern);
+        if (e.escape) visit(e.escape);
+        return;
+    }
+  };
+  visit(expr);
+  return into;
+}

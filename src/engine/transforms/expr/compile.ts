@@ -1,0 +1,233 @@
+import type { RecordBatch, Schema } from 'apache-arrow';
+import type { Expr } from './ast.js';
+import { expressionError } from './expr-error.js';
+import * as k from './kernels.js';
+import {
+  isNumeric,
+  NULL_SCALAR,
+  parseTimestampLiteral,
+  readColumn,
+  readValidity,
+  TYPE_NAMES,
+  valueTypeOf,
+  type Scalar,
+  type Val,
+  type ValueType,
+} from './values.js';
+
+/** Per-batch evaluation state: columns are read from Arrow at most once per batch. */
+export interface EvalFrame {
+  batch: RecordBatch;
+  n: number;
+  column(index: number): Val;
+}
+
+/** An expression checked against one schema: its result type and a column-at-a-time evaluator. */
+export interface Bound {
+  type: ValueType;
+  /** Set when the value does not depend on the batch (literals and what folds from them). */
+  constant?: Scalar;
+  eval(frame: EvalFrame): Val;
+}
+
+export function bindExpression(expr: Expr, schema: Schema): Bound {
+  return new Binder(schema).bind(expr);
+}
+
+export function frameFor(batch: RecordBatch, schema: Schema): EvalFrame {
+  const cache = new Map<number, Val>();
+  const n = batch.numRows;
+  return {
+    batch,
+    n,
+    column(index) {
+      let v = cache.get(index);
+      if (!v) {
+        const field = schema.fields[index]!;
+        v = readColumn(field, batch.data.children[index]!, valueTypeOf(field)!);
+        cache.set(index, v);
+      }
+      return v;
+    },
+  };
+}
+
+const constant = (value: Scalar): Bound => ({ type: value.type, constant: value, eval: () => value });
+
+class Binder {
+  constructor(private readonly schema: Schema) {}
+
+  bind(e: Expr): Bound {
+    switch (e.kind) {
+      case 'literal': {
+        const l = e.literal;
+        if (l.type === 'null') return constant(NULL_SCALAR);
+        if (l.type === 'bool') return constant({ s: true, type: 'bool', value: l.value });
+        if (l.type === 'string') return constant({ s: true, type: 'str', value: l.value });
+        const big = /^\d+$/.test(l.text) ? BigInt(l.text) : undefined;
+        return constant({ s: true, type: 'num', value: l.value, big });
+      }
+      case 'column':
+        return this.column(e);
+      case 'unary': {
+        const operand = this.bind(e.operand);
+        if (e.op === 'not') {
+          this.expectType(operand, ['bool'], e.operand.pos, `'not' needs a boolean`);
+          return this.fold({ type: 'bool', eval: (f) => k.not(k.asBool(operand.eval(f), f.n), f.n) }, [operand]);
+        }
+        this.expectNumeric(operand, e.operand.pos, `unary '${e.op}' needs a number`);
+        if (e.op === '+') return operand;
+        return this.fold({ type: 'num', eval: (f) => k.negate(operand.eval(f), f.n) }, [operand]);
+      }
+      case 'binary': {
+        const left = this.bind(e.left);
+        const right = this.bind(e.right);
+        const op = e.op;
+        if (op === 'and' || op === 'or') {
+          this.expectType(left, ['bool'], e.left.pos, `'${op}' needs boolean operands`);
+          this.expectType(right, ['bool'], e.right.pos, `'${op}' needs boolean operands`);
+          return this.fold({ type: 'bool', eval: (f) => k.logical(op, k.asBool(left.eval(f), f.n), k.asBool(right.eval(f), f.n), f.n) }, [left, right]);
+        }
+        if (op === '+' || op === '-' || op === '*' || op === '/' || op === '%') {
+          this.expectNumeric(left, e.left.pos, `operator '${op}' needs numbers`);
+          this.expectNumeric(right, e.right.pos, `operator '${op}' needs numbers`);
+          const opPos = e.opPos;
+          return this.fold({ type: 'num', eval: (f) => k.arithmetic(op, left.eval(f), right.eval(f), f.n, opPos) }, [left, right]);
+        }
+        const [l, r] = this.comparable(left, right, e.left, e.right);
+        return this.fold({ type: 'bool', eval: (f) => k.compare(op, l.eval(f), r.eval(f), f.n) }, [l, r]);
+      }
+      case 'is_null': {
+        const operand = e.operand.kind === 'column' ? this.column(e.operand, true) : this.bind(e.operand);
+        return this.fold({ type: 'bool', eval: (f) => k.isNull(operand.eval(f), e.negated, f.n) }, [operand]);
+      }
+      case 'in':
+        return this.inList(e);
+      case 'between': {
+        const operand = this.bind(e.operand);
+        const [a1, lo] = this.comparable(operand, this.bind(e.low), e.operand, e.low);
+        const [a2, hi] = this.comparable(operand, this.bind(e.high), e.operand, e.high);
+        const inside: Bound = {
+          type: 'bool',
+          eval: (f) => {
+            const x = a1.eval(f);
+            return k.logical('and', k.compare('>=', x, lo.eval(f), f.n), k.compare('<=', a2 === a1 ? x : a2.eval(f), hi.eval(f), f.n), f.n);
+          },
+        };
+        const result = e.negated ? { type: 'bool' as const, eval: (f: EvalFrame) => k.not(k.asBool(inside.eval(f), f.n), f.n) } : inside;
+        return this.fold(result, [operand, lo, hi]);
+      }
+      case 'like': {
+        const operand = this.bind(e.operand);
+        this.expectType(operand, ['str'], e.operand.pos, `'${e.caseInsensitive ? 'ilike' : 'like'}' needs text`);
+        const pattern = this.bind(e.pattern);
+        if (pattern.constant?.type === 'null') return constant({ s: true, type: 'bool', value: null });
+        if (pattern.constant?.type !== 'str') {
+          throw expressionError('expression_type', e.pattern.pos, 'the like pattern must be a string literal', ['a string literal']);
+        }
+        let escape = '\\';
+        if (e.escape) {
+          const esc = this.bind(e.escape).constant;
+          if (esc?.type !== 'str' || esc.value === null || Array.from(esc.value).length > 1) {
+            throw expressionError('expression_type', e.escape.pos, 'escape must be a string literal of at most one character');
+          }
+          escape = esc.value;
+        }
+        const regex = k.likeToRegExp(pattern.constant.value!, e.caseInsensitive, escape);
+        return this.fold({ type: 'bool', eval: (f) => k.likeMatch(operand.eval(f), regex, e.negated, f.n) }, [operand]);
+      }
+    }
+  }
+
+  private column(e: Expr & { kind: 'column' }, anyType = false): Bound {
+    const index = this.schema.fields.findIndex((f) => f.name === e.name);
+    if (index < 0) {
+      const names = this.schema.fields.map((f) => f.name).join(', ');
+      const hint = e.quoted ? ` — string literals take single quotes ('${e.name}')` : '';
+      throw expressionError('expression_type', e.pos, `column "${e.name}" not found; the input has: ${names}${hint}`);
+    }
+    const field = this.schema.fields[index]!;
+    const type = valueTypeOf(field);
+    if (type === undefined) {
+      if (anyType) {
+        // `is null` needs only the validity bitmap, which every Arrow type has.
+        return { type: 'null', eval: (f) => ({ s: false, type: 'bool', values: new Uint8Array(f.n), valid: readValidity(f.batch.data.children[index]!) ?? new Uint8Array(f.n).fill(1) }) };
+      }
+      throw expressionError('expression_type', e.pos, `column "${e.name}" has type ${String(field.type)}, which expressions cannot use yet (only 'is null')`);
+    }
+    return { type, eval: (f) => f.column(index) };
+  }
+
+  /** Both sides of a comparison, made comparable (a text literal next to a timestamp becomes one). */
+  private comparable(a: Bound, b: Bound, ea: Expr, eb: Expr): [Bound, Bound] {
+    if (a.type === 'null' || b.type === 'null') return [a, b];
+    if (a.type === 'time' && b.type === 'str') return [a, this.asTime(b, eb)];
+    if (a.type === 'str' && b.type === 'time') return [this.asTime(a, ea), b];
+    if (a.type === b.type || (isNumeric(a.type) && isNumeric(b.type))) return [a, b];
+    throw expressionError('expression_type', eb.pos, `cannot compare ${TYPE_NAMES[a.type]} with ${TYPE_NAMES[b.type]}`, [TYPE_NAMES[a.type]]);
+  }
+
+  private asTime(b: Bound, e: Expr): Bound {
+    const c = b.constant;
+    if (c?.type === 'str') {
+      const micros = c.value === null ? null : parseTimestampLiteral(c.value);
+      if (micros === undefined) {
+        throw expressionError('expression_type', e.pos, `'${c.value}' is not a date or timestamp (expected YYYY-MM-DD[ HH:MM[:SS[.ffffff]]][+HH:MM])`);
+      }
+      return constant({ s: true, type: 'time', value: micros });
+    }
+    throw expressionError('expression_type', e.pos, 'cannot compare timestamp with text');
+  }
+
+  private inList(e: Expr & { kind: 'in' }): Bound {
+    const operand = this.bind(e.operand);
+    const items = e.list.map((item) => this.comparable(operand, this.bind(item), e.operand, item)[1]);
+    let result: Bound;
+    if (operand.type !== 'null' && items.every((i) => i.constant)) {
+      // Literal lists: one set lookup per row instead of one comparison per item.
+      const set = new Set<string | number | bigint | boolean>();
+      let hasNull = false;
+      for (const item of items) {
+        const c = item.constant!;
+        if (c.value === null) hasNull = true;
+        else if (operand.type === 'int64') {
+          const big = c.type === 'num' ? c.big : undefined;
+          if (big !== undefined) set.add(big);
+          else if (c.type === 'num' && Number.isInteger(c.value)) set.add(BigInt(c.value));
+        } else if (operand.type === 'bool') set.add(c.value ? 1 : 0);
+        else set.add(c.value as string | number);
+      }
+      result = { type: 'bool', eval: (f) => k.inSet(operand.eval(f), set, hasNull, f.n) };
+    } else {
+      result = {
+        type: 'bool',
+        eval: (f) => {
+          const x = operand.eval(f);
+          return items.map((i) => k.compare('=', x, i.eval(f), f.n)).reduce((acc, hit) => k.logical('or', acc, hit, f.n));
+        },
+      };
+    }
+    if (e.negated) {
+      const positive = result;
+      result = { type: 'bool', eval: (f) => k.not(k.asBool(positive.eval(f), f.n), f.n) };
+    }
+    return this.fold(result, [operand, ...items]);
+  }
+
+  /** Constant folding: an operation over constants is evaluated once, on a zero-row frame. */
+  private fold(b: Bound, inputs: Bound[]): Bound {
+    if (!inputs.every((i) => i.constant)) return b;
+    const value = b.eval({ batch: undefined as never, n: 0, column: () => NULL_SCALAR });
+    return value.s ? constant(value) : b;
+  }
+
+  private expectType(b: Bound, types: ValueType[], pos: number, message: string): void {
+    if (b.type === 'null' || types.includes(b.type)) return;
+    throw expressionError('expression_type', pos, `${message}, got ${TYPE_NAMES[b.type]}`, types.map((t) => TYPE_NAMES[t]));
+  }
+
+  private expectNumeric(b: Bound, pos: number, message: string): void {
+    if (b.type === 'null' || isNumeric(b.type)) return;
+    throw expressionError('expression_type', pos, `${message}, got ${TYPE_NAMES[b.type]}`, ['number']);
+  }
+}

@@ -1,0 +1,31 @@
+import { SynqxError, type FieldProblem } from '../../../core/errors.js';
+
+/** A problem in an expression, located by a 1-based character position (as Postgres reports them). */
+export interface ExpressionProblem extends FieldProblem {
+  position: number;
+  expected?: string[];
+}
+
+/**
+ * Syntax and type errors in an expression. They are user errors found while validating (VALIDATION_FAILED,
+ * answered with 422); `field` is filled in by whoever knows which config key held the expression.
+ */
+export function expressionError(
+  kind: 'expression_syntax' | 'expression_type',
+  pos: number,
+  message: string,
+  expected?: string[],
+): SynqxError {
+  const position = pos + 1;
+  const text = `${message} (at position ${position})`;
+  const problem: ExpressionProblem = { field: 'expression', message: text, error_type: kind, position };
+  if (expected) problem.expected = expected;
+  return new SynqxError('VALIDATION_FAILED', text, { details: [problem] });
+}
+
+/** Re-homes expression problems under the config key that held the expression, e.g. `config.condition`. */
+export function atField(err: unknown, field: string): unknown {
+  if (!(err instanceof SynqxError) || err.code !== 'VALIDATION_FAILED' || !Array.isArray(err.details)) return err;
+  const details = (err.details as FieldProblem[]).map((p) => ({ ...p, field }));
+  return new SynqxError('VALIDATION_FAILED', `${field}: ${err.message}`, { details, cause: err });
+}

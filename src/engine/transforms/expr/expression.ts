@@ -1,0 +1,72 @@
+import type { RecordBatch, Schema } from 'apache-arrow';
+import { FIELD_META_PG_TYPE } from '../../../core/data-ports.js';
+import { columnsOf, type Expr } from './ast.js';
+import { bindExpression, frameFor, type Bound } from './compile.js';
+import { expressionError } from './expr-error.js';
+import { parseExpression } from './parser.js';
+import { TYPE_NAMES, type Val } from './values.js';
+
+/**
+ * A parsed expression. Parsing happens once, when a transform is built (so syntax errors surface at
+ * validation time); binding to a schema happens on the first batch of each distinct schema and is
+ * cached, so per batch only the column-at-a-time evaluation runs.
+ */
+export class Expression {
+  private readonly bound = new Map<string, Bound>();
+
+  private constructor(
+    readonly source: string,
+    readonly ast: Expr,
+  ) {}
+
+  /** Throws VALIDATION_FAILED with the position and what was expected. */
+  static parse(source: string): Expression {
+    return new Expression(source, parseExpression(source));
+  }
+
+  get columns(): string[] {
+    return columnsOf(this.ast);
+  }
+
+  /** Type-checks against a schema; throws VALIDATION_FAILED (expression_type) with the position. */
+  bind(schema: Schema): Bound {
+    const key = schemaKey(schema);
+    let b = this.bound.get(key);
+    if (!b) {
+      b = bindExpression(this.ast, schema);
+      // A handful of schemas per run at most; the cap only guards against a pathological source.
+      if (this.bound.size > 16) this.bound.clear();
+      this.bound.set(key, b);
+    }
+    return b;
+  }
+
+  evaluate(batch: RecordBatch): Val {
+    return this.bind(batch.schema).eval(frameFor(batch, batch.schema));
+  }
+
+  /** Checks that the expression is a condition over this schema (boolean or NULL). */
+  bindPredicate(schema: Schema): Bound {
+    const b = this.bind(schema);
+    if (b.type !== 'bool' && b.type !== 'null') {
+      throw expressionError('expression_type', this.ast.pos, `a condition must be boolean, but this expression is ${TYPE_NAMES[b.type]}`, ['boolean']);
+    }
+    return b;
+  }
+
+  /** One byte per row: 1 where the condition is true; false and NULL both give 0, as in SQL WHERE. */
+  predicateMask(batch: RecordBatch): Uint8Array {
+    const n = batch.numRows;
+    const v = this.bindPredicate(batch.schema).eval(frameFor(batch, batch.schema));
+    if (v.s) return new Uint8Array(n).fill(v.value === true ? 1 : 0);
+    if (v.type !== 'bool') return new Uint8Array(n);
+    if (!v.valid) return v.values.length === n ? v.values : v.values.slice(0, n);
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = v.values[i]! & v.valid[i]!;
+    return out;
+  }
+}
+
+function schemaKey(schema: Schema): string {
+  return schema.fields.map((f) => `${f.name}\u0000${String(f.type)}\u0000${f.metadata.get(FIELD_META_PG_TYPE) ?? ''}`).join('\u0001');
+}

@@ -1,0 +1,223 @@
+import type { ArithmeticOp, ComparisonOp, Expr, LiteralValue } from './ast.js';
+import { expressionError } from './expr-error.js';
+import { tokenize, type Token } from './tokenizer.js';
+
+/**
+ * A Pratt parser for SynqX expressions: SQL-like (`a = 1 and b is not null`) and the original pandas
+ * `filter_query` spellings (`age > 28 and country == 'DE'`, `&`, `|`, `~`, `x in ['a', 'b']`).
+ * Precedence, loosest first: or, and, not, comparison/is/in/between/like (not chainable), + -, * / %,
+ * unary minus. `&`/`|` bind like `and`/`or`, as in pandas `query()`.
+ */
+const BP = { or: 10, and: 20, not: 30, compare: 40, additive: 50, multiplicative: 60, unary: 70 } as const;
+
+const COMPARISONS: ReadonlySet<string> = new Set(['=', '!=', '<', '<=', '>', '>=']);
+const PREDICATE_WORDS: ReadonlySet<string> = new Set(['in', 'between', 'like', 'ilike']);
+const NOT_YET: ReadonlySet<string> = new Set(['case', 'cast', 'when', 'then', 'else', 'end', 'as', 'escape']);
+const START_OF_VALUE = ['a column', 'a literal', '(', 'not', '-'];
+
+export function parseExpression(src: string): Expr {
+  const parser = new Parser(tokenize(src));
+  const expr = parser.expression(0);
+  const next = parser.peek();
+  if (next.kind !== 'eof') {
+    throw expressionError('expression_syntax', next.pos, `expected an operator or the end of the expression, found ${describe(next)}`, [
+      'an operator',
+      'end of expression',
+    ]);
+  }
+  return expr;
+}
+
+class Parser {
+  private at = 0;
+  constructor(private readonly tokens: Token[]) {}
+
+  peek(offset = 0): Token {
+    return this.tokens[Math.min(this.at + offset, this.tokens.length - 1)]!;
+  }
+
+  private next(): Token {
+    const t = this.peek();
+    if (t.kind !== 'eof') this.at++;
+    return t;
+  }
+
+  private isKeyword(t: Token, word: string): boolean {
+    return t.kind === 'keyword' && t.value === word;
+  }
+
+  private expect(value: string, what = `'${value}'`): Token {
+    const t = this.peek();
+    if ((t.kind === 'op' || t.kind === 'keyword') && t.value === value) return this.next();
+    throw expressionError('expression_syntax', t.pos, `expected ${what}, found ${describe(t)}`, [what]);
+  }
+
+  expression(minBp: number): Expr {
+    let left = this.prefix();
+    let compared = false;
+    for (;;) {
+      const t = this.peek();
+      const bp = this.infixBp(t);
+      if (bp === undefined || bp <= minBp) break;
+      if (bp === BP.compare) {
+        if (compared) {
+          throw expressionError('expression_syntax', t.pos, `${describe(t)} cannot follow a comparison; combine comparisons with 'and'`, ['and', 'or']);
+        }
+        compared = true;
+        left = this.predicate(left);
+        continue;
+      }
+      this.next();
+      if (t.value === '||') throw expressionError('expression_syntax', t.pos, "operator '||' is not supported");
+      const right = this.expression(bp);
+      const op = t.value as ArithmeticOp | 'and' | 'or';
+      left = { kind: 'binary', op, opPos: t.pos, left, right, pos: left.pos, end: right.end };
+    }
+    return left;
+  }
+
+  private infixBp(t: Token): number | undefined {
+    if (t.kind === 'keyword') {
+      if (t.value === 'or') return BP.or;
+      if (t.value === 'and') return BP.and;
+      if (t.value === 'is' || PREDICATE_WORDS.has(t.value)) return BP.compare;
+      if (t.value === 'not' && PREDICATE_WORDS.has(this.peek(1).value) && this.peek(1).kind === 'keyword') return BP.compare;
+      return undefined;
+    }
+    if (t.kind !== 'op') return undefined;
+    if (COMPARISONS.has(t.value)) return BP.compare;
+    if (t.value === '+' || t.value === '-' || t.value === '||') return BP.additive;
+    if (t.value === '*' || t.value === '/' || t.value === '%') return BP.multiplicative;
+    return undefined;
+  }
+
+  /** Everything at comparison level: `a < b`, `a is [not] null`, `a [not] in (…)`, `between`, `like`. */
+  private predicate(left: Expr): Expr {
+    const t = this.next();
+    if (t.kind === 'op') {
+      if ((t.value === '=' || t.value === '!=') && this.peek().value === '[' && this.peek().kind === 'op') {
+        // pandas: `country == ['DE', 'FR']` means membership.
+        const { list, end } = this.list();
+        return { kind: 'in', negated: t.value === '!=', operand: left, list, pos: left.pos, end };
+      }
+      const right = this.expression(BP.compare);
+      return { kind: 'binary', op: t.value as ComparisonOp, opPos: t.pos, left, right, pos: left.pos, end: right.end };
+    }
+    if (t.value === 'is') {
+      const negated = this.isKeyword(this.peek(), 'not');
+      if (negated) this.next();
+      const n = this.expect('null', "'null'");
+      return { kind: 'is_null', negated, operand: left, pos: left.pos, end: n.end };
+    }
+    let negated = false;
+    let word = t;
+    if (t.value === 'not') {
+      negated = true;
+      word = this.next();
+    }
+    if (word.value === 'in') {
+      const { list, end } = this.list();
+      return { kind: 'in', negated, operand: left, list, pos: left.pos, end };
+    }
+    if (word.value === 'between') {
+      const low = this.expression(BP.compare);
+      this.expect('and', "'and' between the bounds");
+      const high = this.expression(BP.compare);
+      return { kind: 'between', negated, operand: left, low, high, pos: left.pos, end: high.end };
+    }
+    // like / ilike
+    const pattern = this.expression(BP.compare);
+    let escape: Expr | undefined;
+    if (this.isKeyword(this.peek(), 'escape')) {
+      this.next();
+      escape = this.expression(BP.compare);
+    }
+    const end = (escape ?? pattern).end;
+    return { kind: 'like', negated, caseInsensitive: word.value === 'ilike', operand: left, pattern, escape, pos: left.pos, end };
+  }
+
+  /** `(a, b, …)` or pandas' `[a, b, …]`. */
+  private list(): { list: Expr[]; end: number } {
+    const open = this.peek();
+    if (!(open.kind === 'op' && (open.value === '(' || open.value === '['))) {
+      throw expressionError('expression_syntax', open.pos, `expected a list in parentheses, found ${describe(open)}`, ['(']);
+    }
+    this.next();
+    const close = open.value === '(' ? ')' : ']';
+    const list: Expr[] = [];
+    if (this.peek().value === close && this.peek().kind === 'op') {
+      throw expressionError('expression_syntax', this.peek().pos, 'the list is empty', START_OF_VALUE);
+    }
+    for (;;) {
+      list.push(this.expression(0));
+      const t = this.peek();
+      if (t.kind === 'op' && t.value === ',') {
+        this.next();
+        continue;
+      }
+      const end = this.expect(close, `',' or '${close}'`).end;
+      return { list, end };
+    }
+  }
+
+  private prefix(): Expr {
+    const t = this.next();
+    switch (t.kind) {
+      case 'number': {
+        const value = Number(t.value);
+        return { kind: 'literal', literal: { type: 'number', value, text: t.value }, pos: t.pos, end: t.end };
+      }
+      case 'string':
+        return { kind: 'literal', literal: { type: 'string', value: t.value }, pos: t.pos, end: t.end };
+      case 'quoted_ident':
+        return { kind: 'column', name: t.value, quoted: true, pos: t.pos, end: t.end };
+      case 'ident':
+        if (this.peek().kind === 'op' && this.peek().value === '(') {
+          throw expressionError('expression_syntax', t.pos, `unknown function ${t.text}()`);
+        }
+        return { kind: 'column', name: t.value, quoted: false, pos: t.pos, end: t.end };
+      case 'keyword': {
+        const literal = keywordLiteral(t.value);
+        if (literal) return { kind: 'literal', literal, pos: t.pos, end: t.end };
+        if (t.value === 'not') {
+          const operand = this.expression(BP.not);
+          return { kind: 'unary', op: 'not', operand, pos: t.pos, end: operand.end };
+        }
+        if (NOT_YET.has(t.value)) {
+          throw expressionError('expression_syntax', t.pos, `'${t.text}' is a reserved word; quote it ("${t.text}") to use it as a column name`);
+        }
+        break;
+      }
+      case 'op':
+        if (t.value === '(') {
+          const inner = this.expression(0);
+          const close = this.expect(')', "')'");
+          return { ...inner, pos: t.pos, end: close.end };
+        }
+        if (t.value === '-' || t.value === '+') {
+          const operand = this.expression(BP.unary);
+          return { kind: 'unary', op: t.value, operand, pos: t.pos, end: operand.end };
+        }
+        break;
+      case 'eof':
+        throw expressionError('expression_syntax', t.pos, 'unexpected end of expression', START_OF_VALUE);
+    }
+    throw expressionError('expression_syntax', t.pos, `expected a value, found ${describe(t)}`, START_OF_VALUE);
+  }
+}
+
+function keywordLiteral(word: string): LiteralValue | undefined {
+  if (word === 'true') return { type: 'bool', value: true };
+  if (word === 'false') return { type: 'bool', value: false };
+  if (word === 'null') return { type: 'null' };
+  return undefined;
+}
+
+function describe(t: Token): string {
+  if (t.kind === 'eof') return 'the end of the expression';
+  if (t.kind === 'keyword') return `'${t.text}'`;
+  if (t.kind === 'string') return `string ${t.text}`;
+  if (t.kind === 'number') return `number ${t.text}`;
+  if (t.kind === 'ident' || t.kind === 'quoted_ident') return `column ${t.text}`;
+  return `'${t.text}'`;
+}

@@ -1,0 +1,120 @@
+import test from 'ava';
+import { SynqxError } from '../../../../../src/core/errors.js';
+import type { ExpressionProblem } from '../../../../../src/engine/transforms/expr/expr-error.js';
+import { parseExpression } from '../../../../../src/engine/transforms/expr/parser.js';
+import { tokenize } from '../../../../../src/engine/transforms/expr/tokenizer.js';
+
+/** A compact rendering of the AST: precedence and associativity become visible parentheses. */
+function show(src: string): string {
+  const r = (e: ReturnType<typeof parseExpression>): string => {
+    switch (e.kind) {
+      case 'column':
+        return e.name;
+      case 'literal':
+        return e.literal.type === 'null' ? 'NULL' : e.literal.type === 'string' ? `'${e.literal.value}'` : String(e.literal.value);
+      case 'unary':
+        return `(${e.op} ${r(e.operand)})`;
+      case 'binary':
+        return `(${r(e.left)} ${e.op} ${r(e.right)})`;
+      case 'is_null':
+        return `(${r(e.operand)} IS ${e.negated ? 'NOT ' : ''}NULL)`;
+      case 'in':
+        return `(${r(e.operand)} ${e.negated ? 'NOT ' : ''}IN ${e.list.map(r).join(',')})`;
+      case 'between':
+        return `(${r(e.operand)} ${e.negated ? 'NOT ' : ''}BETWEEN ${r(e.low)} ${r(e.high)})`;
+      case 'like':
+        return `(${r(e.operand)} ${e.negated ? 'NOT ' : ''}${e.caseInsensitive ? 'ILIKE' : 'LIKE'} ${r(e.pattern)})`;
+    }
+  };
+  return r(parseExpression(src));
+}
+
+const shapes: [string, string][] = [
+  ['a + b * 2', '(a + (b * 2))'],
+  ['a - b - c', '((a - b) - c)'],
+  ['-a * b', '((- a) * b)'],
+  ['a > 1 and b < 2 or c = 3', '(((a > 1) and (b < 2)) or (c = 3))'],
+  ['a > 1 or b < 2 and c = 3', '((a > 1) or ((b < 2) and (c = 3)))'],
+  ['not a = 1 and b', '((not (a = 1)) and b)'],
+  ["age > 28 and country == 'DE'", "((age > 28) and (country = 'DE'))"],
+  ["age > 28 & country == 'DE' | vip", "(((age > 28) and (country = 'DE')) or vip)"],
+  ['~(a > 1)', '(not (a > 1))'],
+  ['a <> 1 and b != 2', '((a != 1) and (b != 2))'],
+  ['x IS NOT NULL AND y is null', '((x IS NOT NULL) and (y IS NULL))'],
+  ['x not in (1, 2) or x in [3]', '((x NOT IN 1,2) or (x IN 3))'],
+  ["c == ['DE', 'FR']", "(c IN 'DE','FR')"],
+  ["c != ['DE']", "(c NOT IN 'DE')"],
+  ['x between 1 and 2 and y', '((x BETWEEN 1 2) and y)'],
+  ['x not between a + 1 and b * 2', '(x NOT BETWEEN (a + 1) (b * 2))'],
+  ["s like 'a%' or s not ilike '_b'", "((s LIKE 'a%') or (s NOT ILIKE '_b'))"],
+  ['"Mixed Case" = 1 and `pandas col` > 2', '((Mixed Case = 1) and (pandas col > 2))'],
+  ['"say ""hi""" = \'it\'\'s\'', "(say \"hi\" = 'it's')"],
+  ['TRUE and False or NULL', '((true and false) or NULL)'],
+  ['(a + b) * c', '((a + b) * c)'],
+  ['1.5e3 > .5', '(1500 > 0.5)'],
+];
+
+for (const [src, expected] of shapes) {
+  test(`parses ${src}`, (t) => {
+    t.is(show(src), expected);
+  });
+}
+
+test('nodes carry their source spans', (t) => {
+  const e = parseExpression("age > 28 and country == 'DE'");
+  t.is(e.kind, 'binary');
+  if (e.kind !== 'binary') return;
+  t.deepEqual([e.pos, e.end], [0, 28]);
+  t.deepEqual([e.right.pos, e.right.end], [13, 28]);
+  if (e.right.kind !== 'binary') return t.fail('right side should be a comparison');
+  t.is(e.right.opPos, 21);
+  t.deepEqual([e.right.right.pos, e.right.right.end], [24, 28]);
+});
+
+test('the tokenizer canonicalizes operator spellings and lower-cases keywords', (t) => {
+  const values = tokenize('a == 1 && b <> 2 OR c').map((tok) => `${tok.kind}:${tok.value}`);
+  t.deepEqual(values.slice(0, 4), ['ident:a', 'op:=', 'number:1', 'keyword:and']);
+  t.true(values.includes('op:!='));
+  t.true(values.includes('keyword:or'));
+});
+
+const syntaxErrors: [string, number, RegExp][] = [
+  ['i >', 4, /unexpected end of expression/],
+  ['i > > 1', 5, /expected a value, found '>'/],
+  ["s = 'abc", 5, /unterminated string/],
+  ['i = 1 = 2', 7, /cannot follow a comparison/],
+  ['1 < i < 3', 7, /cannot follow a comparison/],
+  ['i in ()', 7, /the list is empty/],
+  ['i in (1, 2', 11, /expected ',' or '\)'/],
+  ['i between 1 or 2', 13, /expected 'and' between the bounds/],
+  ['(i > 1', 7, /expected '\)'/],
+  ['i > 1 x', 7, /expected an operator or the end of the expression, found column x/],
+  ['i # 1', 3, /unexpected character '#'/],
+  ['lower(s) = 1', 1, /unknown function lower\(\)/],
+  ['case when i then 1 end', 1, /reserved word/],
+  ['i is 5', 6, /expected 'null'/],
+  ['12abc > 1', 3, /unexpected 'a' after number 12/],
+  ['"" = 1', 1, /empty quoted column name/],
+  ['', 1, /unexpected end of expression/],
+  ['a || b', 3, /'\|\|' is not supported/],
+];
+
+for (const [src, position, message] of syntaxErrors) {
+  test(`syntax error at ${position}: ${src || '(empty)'}`, (t) => {
+    const err = t.throws(() => parseExpression(src));
+    t.true(err instanceof SynqxError);
+    const e = err as SynqxError;
+    t.is(e.code, 'VALIDATION_FAILED');
+    t.regex(e.message, message);
+    t.regex(e.message, new RegExp(`at position ${position}\\)`));
+    const problem = (e.details as ExpressionProblem[])[0]!;
+    t.is(problem.position, position);
+    t.is(problem.error_type, 'expression_syntax');
+  });
+}
+
+test('syntax errors list what was expected', (t) => {
+  const err = t.throws(() => parseExpression('a and')) as SynqxError;
+  const problem = (err.details as ExpressionProblem[])[0]!;
+  t.deepEqual(problem.expected, ['a column', 'a literal', '(', 'not', '-']);
+});
