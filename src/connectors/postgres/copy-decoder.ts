@@ -1,0 +1,389 @@
+import { endianness } from 'node:os';
+import { RecordBatch, Struct, makeData } from 'apache-arrow';
+import type { Schema } from 'apache-arrow';
+import { SynqxError } from '../../core/errors.js';
+import { ColumnBuilder, isVarWidth } from './column-builder.js';
+import { INET_TEXT_MAX, writeInetText } from './inet-codec.js';
+import { numericTextMaxLength, writeNumericText } from './numeric-codec.js';
+import { Kind } from './type-map.js';
+
+if (endianness() !== 'LE') throw new Error('the COPY codec writes little-endian Arrow buffers and needs a little-endian CPU');
+
+/** PGCOPY\n\377\r\n\0 */
+export const COPY_SIGNATURE = Uint8Array.of(0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00);
+
+export const DEFAULT_BATCH_ROWS = 65536;
+export const DEFAULT_BATCH_BYTES = 32 * 1024 * 1024;
+/** Keeps every Utf8/Binary column of a batch well below Arrow's 2 GiB int32 offsets. */
+const MAX_BATCH_BYTES = 512 * 1024 * 1024;
+
+// Unix epoch minus PG epoch (2000-01-01), in µs and days.
+const TS_SHIFT_HI = 220417;
+const TS_SHIFT_LO = 993517568;
+const DATE_SHIFT = 10957;
+const INT32_MAX = 0x7fffffff;
+const INT32_MIN = -0x80000000;
+
+export interface CopyDecoderOptions {
+  /** Target rows per batch (default 65536). */
+  batchRows?: number;
+  /** A batch is closed once its rows took this many COPY bytes (default 32 MiB). */
+  batchBytes?: number;
+}
+
+export interface DecodeColumn {
+  kind: Kind;
+  elemKind: Kind;
+}
+
+const NONE: RecordBatch[] = [];
+const enum State {
+  Header,
+  Rows,
+  Done,
+}
+
+function i16(b: Uint8Array, p: number): number {
+  return (((b[p]! << 8) | b[p + 1]!) << 16) >> 16;
+}
+function i32(b: Uint8Array, p: number): number {
+  return (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+}
+
+/**
+ * Incremental parser of PostgreSQL's binary COPY format into Arrow RecordBatches. Feed it chunks
+ * cut anywhere (`push`), then `finish`. Rows are checked to be complete before any value is
+ * decoded, so a row split across chunks is decoded once, from a joined buffer holding just that row.
+ * Values go straight from the wire bytes into typed arrays: no per-value objects or strings.
+ */
+export class CopyDecoder {
+  readonly schema: Schema;
+  private readonly columns: DecodeColumn[];
+  private readonly structType: Struct;
+  private readonly batchRows: number;
+  private readonly batchBytes: number;
+  private readonly fieldPos: Int32Array;
+  private readonly fieldLen: Int32Array;
+  private state = State.Header;
+  private pending: Uint8Array[] | null = null;
+  private pendingLen = 0;
+  private needed = 0;
+  private builders: ColumnBuilder[] = [];
+  private rowHint: number;
+  private byteHints: number[];
+  private rowsInBatch = 0;
+  private bytesInBatch = 0;
+  private out: RecordBatch[] = NONE;
+  /** Rows decoded so far, over all batches. */
+  rows = 0;
+
+  constructor(schema: Schema, columns: DecodeColumn[], options: CopyDecoderOptions = {}) {
+    if (schema.fields.length !== columns.length) throw new Error('schema and column list differ in length');
+    this.schema = schema;
+    this.columns = columns;
+    this.structType = new Struct(schema.fields);
+    this.batchRows = Math.max(1, options.batchRows ?? DEFAULT_BATCH_ROWS);
+    this.batchBytes = Math.max(1, Math.min(options.batchBytes ?? DEFAULT_BATCH_BYTES, MAX_BATCH_BYTES));
+    this.fieldPos = new Int32Array(columns.length);
+    this.fieldLen = new Int32Array(columns.length);
+    this.rowHint = Math.min(this.batchRows, 1024);
+    this.byteHints = columns.map(() => 16 * 1024);
+    this.newBuilders();
+  }
+
+  /** Feeds the next chunk; returns the batches it completed (usually none). */
+  push(chunk: Uint8Array): RecordBatch[] {
+    if (this.state === State.Done) {
+      if (chunk.length > 0) throw this.dataError('bytes after the COPY trailer');
+      return NONE;
+    }
+    let buf = chunk;
+    if (this.pending) {
+      this.pending.push(chunk);
+      this.pendingLen += chunk.length;
+      if (this.pendingLen < this.needed) return NONE;
+      buf = joinChunks(this.pending, this.pendingLen);
+      this.pending = null;
+    }
+    this.out = NONE;
+    let pos = 0;
+    if (this.state === State.Header) pos = this.parseHeader(buf);
+    if (this.state === State.Rows) pos = this.parseRows(buf, pos);
+    if (pos < buf.length) {
+      if ((this.state as State) === State.Done) throw this.dataError('bytes after the COPY trailer');
+      this.pending = [buf.subarray(pos)];
+      this.pendingLen = buf.length - pos;
+    }
+    return this.out;
+  }
+
+  /** Ends the stream: returns the last partial batch; throws if the trailer was never seen. */
+  finish(): RecordBatch[] {
+    if (this.state !== State.Done) throw this.dataError('COPY data ended before its trailer');
+    this.out = NONE;
+    if (this.rowsInBatch > 0) this.flushBatch();
+    return this.out;
+  }
+
+  private parseHeader(buf: Uint8Array): number {
+    if (buf.length < 19) {
+      this.needed = 19;
+      return 0;
+    }
+    for (let i = 0; i < COPY_SIGNATURE.length; i++) {
+      if (buf[i] !== COPY_SIGNATURE[i]) throw this.dataError('not a binary COPY stream (bad signature)');
+    }
+    const flags = i32(buf, 11);
+    if ((flags & (1 << 16)) !== 0) throw this.dataError('binary COPY with OIDs is not supported');
+    const extLen = i32(buf, 15);
+    if (extLen < 0) throw this.dataError('bad COPY header extension length');
+    if (buf.length < 19 + extLen) {
+      this.needed = 19 + extLen;
+      return 0;
+    }
+    this.state = State.Rows;
+    return 19 + extLen;
+  }
+
+  private parseRows(buf: Uint8Array, pos: number): number {
+    const end = buf.length;
+    const n = this.columns.length;
+    const fp = this.fieldPos;
+    const fl = this.fieldLen;
+    for (;;) {
+      if (end - pos < 2) {
+        this.needed = 2;
+        return pos;
+      }
+      const nf = i16(buf, pos);
+      if (nf === -1) {
+        this.state = State.Done;
+        return pos + 2;
+      }
+      if (nf !== n) throw this.dataError(`a COPY row has ${nf} fields, expected ${n}`);
+      let q = pos + 2;
+      for (let c = 0; c < n; c++) {
+        if (end - q < 4) {
+          this.needed = q + 4 - pos;
+          return pos;
+        }
+        const len = i32(buf, q);
+        q += 4;
+        fp[c] = q;
+        fl[c] = len;
+        if (len > 0) {
+          q += len;
+          if (q > end) {
+            this.needed = q - pos;
+            return pos;
+          }
+        } else if (len < -1) {
+          throw this.dataError(`bad field length ${len}`);
+        }
+      }
+      const builders = this.builders;
+      for (let c = 0; c < n; c++) {
+        const len = fl[c]!;
+        if (len < 0) builders[c]!.appendNull();
+        else this.decodeValue(builders[c]!, buf, fp[c]!, len, c);
+      }
+      this.bytesInBatch += q - pos;
+      pos = q;
+      this.rows++;
+      if (++this.rowsInBatch >= this.batchRows || this.bytesInBatch >= this.batchBytes) this.flushBatch();
+    }
+  }
+
+  private decodeValue(b: ColumnBuilder, buf: Uint8Array, p: number, len: number, col: number): void {
+    const i = b.length;
+    if (i === b.cap) b.growRows(i + 1);
+    switch (b.kind) {
+      case Kind.INT4:
+      case Kind.FLOAT4:
+        if (len !== 4) throw this.lengthError(col, len);
+        b.i32[i] = i32(buf, p);
+        break;
+      case Kind.INT8:
+      case Kind.FLOAT8:
+      case Kind.TIME:
+        if (len !== 8) throw this.lengthError(col, len);
+        b.i32[i * 2] = i32(buf, p + 4);
+        b.i32[i * 2 + 1] = i32(buf, p);
+        break;
+      case Kind.INT2:
+        if (len !== 2) throw this.lengthError(col, len);
+        b.i16[i] = i16(buf, p);
+        break;
+      case Kind.BOOL:
+        if (len !== 1) throw this.lengthError(col, len);
+        if (buf[p] !== 0) b.bytes[i >> 3]! |= 1 << (i & 7);
+        break;
+      case Kind.TIMESTAMP:
+      case Kind.TIMESTAMPTZ:
+        if (len !== 8) throw this.lengthError(col, len);
+        this.putTimestamp(b.i32, i * 2, i32(buf, p), i32(buf, p + 4), col);
+        break;
+      case Kind.DATE: {
+        if (len !== 4) throw this.lengthError(col, len);
+        const v = i32(buf, p);
+        if (v === INT32_MAX || v === INT32_MIN) b.i32[i] = v;
+        else if (v + DATE_SHIFT >= INT32_MAX) throw this.dataError(`date out of range in column "${this.name(col)}"`);
+        else b.i32[i] = v + DATE_SHIFT;
+        break;
+      }
+      case Kind.UUID: {
+        if (len !== 16) throw this.lengthError(col, len);
+        const d = b.bytes;
+        const o = i * 16;
+        for (let k = 0; k < 16; k++) d[o + k] = buf[p + k]!;
+        break;
+      }
+      case Kind.TIMETZ:
+        if (len !== 12) throw this.lengthError(col, len);
+        b.i32[i * 2] = i32(buf, p + 4);
+        b.i32[i * 2 + 1] = i32(buf, p);
+        // PG stores the zone as seconds west of UTC; we keep the ISO sign (east positive).
+        b.i32b[i] = -i32(buf, p + 8) | 0;
+        break;
+      case Kind.INTERVAL:
+        if (len !== 16) throw this.lengthError(col, len);
+        b.i32[i * 2] = i32(buf, p + 4);
+        b.i32[i * 2 + 1] = i32(buf, p);
+        b.i32b[i] = i32(buf, p + 8);
+        b.i32c[i] = i32(buf, p + 12);
+        break;
+      case Kind.NUMERIC: {
+        if (len < 8) throw this.lengthError(col, len);
+        const max = numericTextMaxLength(buf, p);
+        if (b.dataLen + max > b.bytes.length) b.growBytes(max);
+        try {
+          b.dataLen = writeNumericText(buf, p, len, b.bytes, b.dataLen);
+        } catch (err) {
+          throw this.dataError(`bad numeric in column "${this.name(col)}": ${(err as Error).message}`);
+        }
+        b.offsets[i + 1] = b.dataLen;
+        break;
+      }
+      case Kind.INET:
+      case Kind.CIDR:
+        if (b.dataLen + INET_TEXT_MAX > b.bytes.length) b.growBytes(INET_TEXT_MAX);
+        try {
+          b.dataLen = writeInetText(buf, p, len, b.bytes, b.dataLen);
+        } catch (err) {
+          throw this.dataError(`bad inet in column "${this.name(col)}": ${(err as Error).message}`);
+        }
+        b.offsets[i + 1] = b.dataLen;
+        break;
+      case Kind.JSONB:
+        if (len < 1 || buf[p] !== 1) throw this.dataError(`unsupported jsonb version in column "${this.name(col)}"`);
+        copyVar(b, i, buf, p + 1, len - 1);
+        break;
+      case Kind.ARRAY:
+        this.decodeArray(b, buf, p, len, col);
+        break;
+      default: // TEXT, BYTEA, OTHER: the bytes as they are
+        copyVar(b, i, buf, p, len);
+    }
+    b.validity[i >> 3]! |= 1 << (i & 7);
+    b.length = i + 1;
+  }
+
+  private decodeArray(b: ColumnBuilder, buf: Uint8Array, p: number, len: number, col: number): void {
+    const i = b.length;
+    const child = b.child!;
+    if (len < 12) throw this.lengthError(col, len);
+    const ndim = i32(buf, p);
+    if (ndim !== 0) {
+      if (ndim !== 1) throw this.dataError(`column "${this.name(col)}" holds a ${ndim}-dimensional array; only one dimension is supported`);
+      const n = i32(buf, p + 12);
+      if (i32(buf, p + 16) !== 1) throw this.dataError(`column "${this.name(col)}" holds an array whose lower bound is not 1`);
+      let q = p + 20;
+      const end = p + len;
+      for (let k = 0; k < n; k++) {
+        if (q + 4 > end) throw this.lengthError(col, len);
+        const elen = i32(buf, q);
+        q += 4;
+        if (elen < 0) {
+          child.appendNull();
+        } else {
+          if (q + elen > end) throw this.lengthError(col, len);
+          this.decodeValue(child, buf, q, elen, col);
+          q += elen;
+        }
+      }
+    }
+    b.offsets[i + 1] = child.length;
+  }
+
+  /** PG µs since 2000 → Unix µs, on int32 halves; the infinity sentinels are kept as they are. */
+  private putTimestamp(dst: Int32Array, o: number, hi: number, lo: number, col: number): void {
+    if ((hi === INT32_MAX && lo === -1) || (hi === INT32_MIN && lo === 0)) {
+      dst[o] = lo;
+      dst[o + 1] = hi;
+      return;
+    }
+    const l = (lo >>> 0) + TS_SHIFT_LO;
+    const nhi = (hi + TS_SHIFT_HI + (l > 0xffffffff ? 1 : 0)) | 0;
+    const nlo = l | 0;
+    if ((hi >= 0 && nhi < 0) || (nhi === INT32_MAX && nlo === -1)) {
+      throw this.dataError(`timestamp after year 292277 in column "${this.name(col)}" cannot be represented`);
+    }
+    dst[o] = nlo;
+    dst[o + 1] = nhi;
+  }
+
+  private flushBatch(): void {
+    const n = this.rowsInBatch;
+    const children = this.builders.map((b, c) => {
+      if (b.child === null && isVarWidth(b.kind)) this.byteHints[c] = Math.ceil(b.dataLen * 1.1) + 64;
+      return b.finish();
+    });
+    const data = makeData({ type: this.structType, length: n, nullCount: 0, children });
+    const batch = new RecordBatch(this.schema, data);
+    this.out = this.out === NONE ? [batch] : [...this.out, batch];
+    this.rowHint = Math.min(this.batchRows, Math.max(n, 8));
+    this.rowsInBatch = 0;
+    this.bytesInBatch = 0;
+    this.newBuilders();
+  }
+
+  private newBuilders(): void {
+    const fields = this.schema.fields;
+    this.builders = this.columns.map((c, i) => new ColumnBuilder(c.kind, fields[i]!.type, c.elemKind, this.rowHint, this.byteHints[i]!));
+  }
+
+  private name(col: number): string {
+    return this.schema.fields[col]!.name;
+  }
+
+  private lengthError(col: number, len: number): SynqxError {
+    return this.dataError(`unexpected value length ${len} in column "${this.name(col)}"`);
+  }
+
+  private dataError(message: string): SynqxError {
+    return new SynqxError('DATA_ERROR', `binary COPY decode: ${message}`, { details: { row: this.rows + 1 } });
+  }
+}
+
+function copyVar(b: ColumnBuilder, i: number, buf: Uint8Array, p: number, len: number): void {
+  if (b.dataLen + len > b.bytes.length) b.growBytes(len);
+  const d = b.bytes;
+  const o = b.dataLen;
+  if (len < 48) {
+    for (let k = 0; k < len; k++) d[o + k] = buf[p + k]!;
+  } else {
+    d.set(buf.subarray(p, p + len), o);
+  }
+  b.dataLen = o + len;
+  b.offsets[i + 1] = o + len;
+}
+
+function joinChunks(chunks: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
