@@ -1,58 +1,111 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { SynqxError, type FieldProblem } from '../../core/errors.js';
+import { buildFilter, filterConfigSchema } from './filter.js';
+import { buildMap, mapConfigSchema } from './map.js';
+import { buildNoop, noopConfigSchema } from './noop.js';
+import { buildPandasTransform, pandasTransformConfigSchema } from './pandas-transform.js';
+import type { TransformDefinition, TransformFn } from './transform.js';
 import type { TransformSpec } from './transform-spec.js';
 
 // The one list of transforms. Each entry's config schema is strict: a typo in a key is an error at
-// validation time, never a silently ignored option. (Implementations are attached by the engine.)
+// validation time, never a silently ignored option. `build` validates a raw config once and returns
+// the live function; the worker threads build from this same list.
 
-const columnList = z.array(z.string().min(1)).min(1);
+function batchTransform<S extends z.ZodType>(
+  spec: Omit<TransformSpec, 'configSchema'> & { configSchema: S },
+  build: (config: z.infer<S>) => TransformFn,
+): TransformDefinition {
+  return {
+    ...spec,
+    kind: 'batch',
+    build(raw: unknown): TransformFn {
+      const parsed = spec.configSchema.safeParse(raw ?? {});
+      if (!parsed.success) throw SynqxError.validation(configProblems(parsed.error), `invalid config for transform ${spec.name}`);
+      return build(parsed.data);
+    },
+  };
+}
 
-const pandasTransform: TransformSpec = {
-  name: 'pandas_transform',
-  description: 'The original SynqX transform: drop_columns, then rename_columns, then filter_query',
-  operatorTypes: ['transform'],
-  inputs: 'one',
-  configSchema: z
-    .object({
-      drop_columns: z.array(z.string().min(1)).optional(),
-      rename_columns: z.record(z.string().min(1), z.string().min(1)).optional(),
-      filter_query: z.string().min(1).optional(),
-    })
-    .strict(),
-};
+function configProblems(error: z.ZodError): FieldProblem[] {
+  return error.issues.map((issue) => ({
+    field: ['config', ...issue.path.map(String)].join('.'),
+    message: issue.message,
+    error_type: issue.code,
+  }));
+}
 
-const filter: TransformSpec = {
-  name: 'filter',
-  description: 'Keeps the rows for which `condition` is true (SQL-like three-valued logic: NULL drops the row)',
-  operatorTypes: ['transform'],
-  inputs: 'one',
-  configSchema: z.object({ condition: z.string().min(1) }).strict(),
-};
+const pandasTransform = batchTransform(
+  {
+    name: 'pandas_transform',
+    description: 'The original SynqX transform: drop_columns, then rename_columns, then filter_query',
+    operatorTypes: ['transform'],
+    inputs: 'one',
+    configSchema: pandasTransformConfigSchema,
+  },
+  buildPandasTransform,
+);
 
-const map: TransformSpec = {
-  name: 'map',
-  description: 'Renames (`rename`: {old: new}) and drops (`drop`: [names]) columns',
-  operatorTypes: ['transform'],
-  inputs: 'one',
-  configSchema: z
-    .object({
-      rename: z.record(z.string().min(1), z.string().min(1)).optional(),
-      drop: columnList.optional(),
-    })
-    .strict(),
-};
+const filter = batchTransform(
+  {
+    name: 'filter',
+    description: 'Keeps the rows for which `condition` is true (SQL-like three-valued logic: NULL drops the row)',
+    operatorTypes: ['transform'],
+    inputs: 'one',
+    configSchema: filterConfigSchema,
+  },
+  buildFilter,
+);
 
-const noop: TransformSpec = {
-  name: 'noop',
-  description: 'Passes batches through unchanged',
-  operatorTypes: ['noop', 'transform'],
-  inputs: 'one',
-  configSchema: z.object({}).strict(),
-};
+const map = batchTransform(
+  {
+    name: 'map',
+    description: 'Renames (`rename`: {old: new}) and drops (`drop`: [names]) columns',
+    operatorTypes: ['transform'],
+    inputs: 'one',
+    configSchema: mapConfigSchema,
+  },
+  buildMap,
+);
 
-export const TRANSFORMS: readonly TransformSpec[] = [pandasTransform, filter, map, noop];
+const noop = batchTransform(
+  {
+    name: 'noop',
+    description: 'Passes batches through unchanged',
+    operatorTypes: ['noop', 'transform'],
+    inputs: 'one',
+    configSchema: noopConfigSchema,
+  },
+  buildNoop,
+);
+
+export const TRANSFORMS: readonly TransformDefinition[] = [pandasTransform, filter, map, noop];
 
 const byName = new Map(TRANSFORMS.map((t) => [t.name, t]));
 
-export function findTransform(name: string): TransformSpec | undefined {
+export function findTransform(name: string): TransformDefinition | undefined {
   return byName.get(name);
+}
+
+/** The live function for a node: unknown names and bad configs throw VALIDATION_FAILED. */
+export function buildTransform(name: string, config: unknown): TransformFn {
+  const def = byName.get(name);
+  if (!def) {
+    const known = TRANSFORMS.map((t) => t.name).join(', ');
+    throw SynqxError.validation(
+      [{ field: 'operator_class', message: `unknown transform "${name}" (known: ${known})`, error_type: 'unknown_transform' }],
+      `unknown transform "${name}"`,
+    );
+  }
+  return def.build(config);
+}
+
+/** Every problem with a node's config, expressions included (with positions), for API validation. */
+export function validateTransformConfig(name: string, config: unknown): FieldProblem[] {
+  try {
+    buildTransform(name, config);
+    return [];
+  } catch (err) {
+    if (err instanceof SynqxError && err.code === 'VALIDATION_FAILED' && Array.isArray(err.details)) return err.details as FieldProblem[];
+    throw err;
+  }
 }

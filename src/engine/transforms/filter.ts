@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { atField } from './expr/expr-error.js';
+import { Expression } from './expr/expression.js';
+import { filterBatch } from './take.js';
+import type { TransformFn } from './transform.js';
+
+export const filterConfigSchema = z.object({ condition: z.string().min(1) }).strict();
+
+export type FilterConfig = z.infer<typeof filterConfigSchema>;
+
+/** Parses `source` once; syntax errors are reported under `field` (e.g. `config.condition`). */
+export function parseCondition(source: string, field: string): Expression {
+  try {
+    return Expression.parse(source);
+  } catch (err) {
+    throw atField(err, field);
+  }
+}
+
+/** Keeps the rows where the condition is true; false and NULL drop the row (SQL WHERE). */
+export function filterWith(expr: Expression): TransformFn {
+  return (batch) => {
+    if (batch.numRows === 0) {
+      // Still type-check, so a bad column reference fails before any data moves.
+      expr.bindPredicate(batch.schema);
+      return batch;
+    }
+    return filterBatch(batch, expr.predicateMask(batch));
+  };
+}
+
+export function buildFilter(config: FilterConfig): TransformFn {
+  return filterWith(parseCondition(config.condition, 'config.condition'));
+}

@@ -1,0 +1,33 @@
+import type { RecordBatch } from 'apache-arrow';
+import type { TransformSpec } from './transform-spec.js';
+
+/**
+ * What a transform may know besides its batch. Fixed for the whole run and plain data, so it can be
+ * sent to a worker thread: `now` is the run's start time (transforms never read the clock).
+ */
+export interface TransformContext {
+  readonly now: Date;
+  readonly nodeId: string;
+}
+
+/**
+ * A row-wise transform: pure (no I/O, no clock, no logger), never mutates its input, may return the input
+ * itself when nothing changes. `null` or a zero-row batch means every row was dropped. Given an empty batch
+ * it must return an empty batch with its output schema — that is how sinks learn their schema before data flows.
+ * Throwing fails the step (the pool reports TRANSFORM_ERROR with the message).
+ */
+export type TransformFn = (batch: RecordBatch, ctx: TransformContext) => RecordBatch | null;
+
+/**
+ * A registry entry: the spec the planner and API validation read, plus `build`, which validates a raw
+ * config against `configSchema` and turns it into the live function (expressions are parsed there, once).
+ * It throws VALIDATION_FAILED with `{field: 'config.…'}` problems. `kind: 'batch'` transforms are
+ * stateless per batch and may run on any pool worker; stateful ones (deduplicate, aggregate, sort) and
+ * fan-in nodes (union, join, merge) will be further kinds of this union.
+ */
+export interface BatchTransformDefinition extends TransformSpec {
+  kind: 'batch';
+  build(config: unknown): TransformFn;
+}
+
+export type TransformDefinition = BatchTransformDefinition;

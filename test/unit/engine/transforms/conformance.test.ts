@@ -1,0 +1,119 @@
+import test from 'ava';
+import { Float64, Int32, Utf8 } from 'apache-arrow';
+import { SynqxError, type FieldProblem } from '../../../../src/core/errors.js';
+import { TRANSFORMS, buildTransform, findTransform, validateTransformConfig } from '../../../../src/engine/transforms/registry.js';
+import type { TransformContext } from '../../../../src/engine/transforms/transform.js';
+import { col, makeBatch, rowsOf, snapshotBuffers } from '../../../helpers/arrow-batches.js';
+
+// The suite every registered transform passes: a valid and an invalid config per transform; a
+// registry entry without one here fails the "covered" test.
+// `nullRows`: rows left from two all-NULL rows (a condition on NULL is NULL, which drops the row).
+const samples: Record<string, { config: unknown; bad: unknown[]; nullRows: number }> = {
+  noop: { config: {}, bad: [{ unknown: 1 }], nullRows: 2 },
+  map: { config: { rename: { a: 'x' }, drop: ['b'] }, bad: [{ rename: { a: 1 } }, { drops: ['b'] }, { drop: [] }, { rename: { a: 'x' }, drop: ['a'] }], nullRows: 2 },
+  filter: { config: { condition: 'a > 1' }, bad: [{ condition: '' }, {}, { cond: 'a > 1' }, { condition: 'a >' }], nullRows: 0 },
+  pandas_transform: {
+    config: { drop_columns: ['b'], rename_columns: { a: 'x' }, filter_query: 'x > 1' },
+    bad: [{ filter_query: 5 }, { drop_columns: 'b' }, { filter_query: "x = 'open" }, { extra: true }],
+    nullRows: 0,
+  },
+};
+
+const ctx: TransformContext = { now: new Date('2024-01-01T00:00:00Z'), nodeId: 'n1' };
+
+const input = () =>
+  makeBatch({
+    a: col(new Int32(), [1, 2, null, 3]),
+    b: col(new Utf8(), ['x', null, 'z', 'w']),
+    c: col(new Float64(), [0.5, null, 1.5, 2.5]),
+  });
+
+test('every registered transform has conformance samples', (t) => {
+  t.deepEqual(TRANSFORMS.map((d) => d.name).sort(), Object.keys(samples).sort());
+});
+
+test('registry entries keep their spec fields', (t) => {
+  for (const d of TRANSFORMS) {
+    t.is(typeof d.description, 'string');
+    t.true(d.operatorTypes.length > 0);
+    t.true(d.inputs === 'one' || d.inputs === 'many');
+    t.is(d.kind, 'batch');
+  }
+  t.is(findTransform('filter')?.name, 'filter');
+  t.is(findTransform('nope'), undefined);
+});
+
+for (const [name, sample] of Object.entries(samples)) {
+  test(`${name}: empty batch gives an empty batch with the output schema`, (t) => {
+    const fn = buildTransform(name, sample.config);
+    const empty = input().slice(0, 0);
+    const out = fn(empty, ctx);
+    t.truthy(out);
+    t.is(out!.numRows, 0);
+    const full = fn(input(), ctx);
+    t.deepEqual(out!.schema.fields.map((f) => f.name), full!.schema.fields.map((f) => f.name));
+  });
+
+  test(`${name}: one row`, (t) => {
+    const fn = buildTransform(name, sample.config);
+    const one = input().slice(3, 4);
+    const out = fn(one, ctx);
+    t.is(out?.numRows ?? 0, 1);
+  });
+
+  test(`${name}: NULLs pass through or drop, never crash`, (t) => {
+    const fn = buildTransform(name, sample.config);
+    const nulls = makeBatch({ a: col(new Int32(), [null, null]), b: col(new Utf8(), [null, null]), c: col(new Float64(), [null, null]) });
+    const out = fn(nulls, ctx);
+    t.is(out?.numRows ?? 0, sample.nullRows);
+    for (const row of rowsOf(out)) for (const v of Object.values(row)) t.is(v, null);
+  });
+
+  test(`${name}: input batch is not mutated`, (t) => {
+    const fn = buildTransform(name, sample.config);
+    const batch = input();
+    const before = snapshotBuffers(batch);
+    const rowsBefore = rowsOf(batch);
+    fn(batch, ctx);
+    fn(batch, ctx);
+    t.is(snapshotBuffers(batch), before);
+    t.deepEqual(rowsOf(batch), rowsBefore);
+  });
+
+  test(`${name}: counters add up (rows out ≤ rows in)`, (t) => {
+    const out = buildTransform(name, sample.config)(input(), ctx);
+    t.true((out?.numRows ?? 0) <= 4);
+  });
+
+  for (const bad of sample.bad) {
+    test(`${name}: rejects config ${JSON.stringify(bad)}`, (t) => {
+      const err = t.throws(() => buildTransform(name, bad)) as SynqxError;
+      t.true(err instanceof SynqxError);
+      t.is(err.code, 'VALIDATION_FAILED');
+      const problems = err.details as FieldProblem[];
+      t.true(problems.length > 0);
+      for (const p of problems) t.regex(p.field, /^config(\.|$)/);
+      t.deepEqual(validateTransformConfig(name, bad), problems);
+    });
+  }
+
+  test(`${name}: accepts its sample config`, (t) => {
+    t.deepEqual(validateTransformConfig(name, sample.config), []);
+  });
+}
+
+test('an unknown transform name is a validation problem on operator_class', (t) => {
+  const problems = validateTransformConfig('pivot', {});
+  t.is(problems.length, 1);
+  t.is(problems[0]!.field, 'operator_class');
+  t.regex(problems[0]!.message, /unknown transform "pivot" \(known: pandas_transform, filter, map, noop\)/);
+});
+
+test('expression syntax errors are reported under the config key with their position', (t) => {
+  const [problem] = validateTransformConfig('filter', { condition: 'age > and x' }) as (FieldProblem & { position: number })[];
+  t.is(problem!.field, 'config.condition');
+  t.is(problem!.error_type, 'expression_syntax');
+  t.is(problem!.position, 7);
+  const [p2] = validateTransformConfig('pandas_transform', { filter_query: 'age >' });
+  t.is(p2!.field, 'config.filter_query');
+});
