@@ -1,0 +1,160 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { makeBuilder, makeData, RecordBatch, Struct, type Schema } from 'apache-arrow';
+import { Piscina, move, transferableSymbol, valueSymbol } from 'piscina';
+import { SynqxError } from '../../core/errors.js';
+import { buildTransform } from '../transforms/registry.js';
+import type { TransformContext, TransformFn } from '../transforms/transform.js';
+import { decodeBatch, encodeBatch, type TransformReply, type TransformTask } from '../transforms/transform-task.js';
+
+export interface TransformPoolOptions {
+  /** 'threads': a Piscina pool (default); 'inline': every batch on the calling thread (tests, tiny jobs). */
+  mode?: 'threads' | 'inline';
+  /** Worker threads; defaults to the available cores. */
+  threads?: number;
+  /** In threads mode, batches with fewer rows than this run inline: the round trip would cost more. */
+  inlineMaxRows?: number;
+  /** Batches one node may have on the pool at once; results are still delivered in input order. */
+  maxInFlightPerNode?: number;
+  /** Worker entry; by default workers/transform-worker.ts under tsx, dist/workers/transform-worker.js when compiled. */
+  workerFilename?: string;
+}
+
+const DEFAULT_INLINE_MAX_ROWS = 256;
+const DEFAULT_MAX_IN_FLIGHT = 3;
+
+/** The worker next to this module: `.ts` source under tsx, `.js` in dist/. */
+export function defaultWorkerFilename(): string {
+  const here = fileURLToPath(import.meta.url);
+  const ext = here.endsWith('.ts') ? '.ts' : '.js';
+  const candidate = fileURLToPath(new URL(`../../../workers/transform-worker${ext}`, import.meta.url));
+  if (!existsSync(candidate)) throw new SynqxError('INTERNAL', `transform worker not found at ${candidate}`);
+  return candidate;
+}
+
+/**
+ * Runs transforms on worker threads (or inline). One pool serves many runs and nodes; it holds no
+ * per-run state. Bounded in-flight work is the caller's side of the contract: `PreparedTransform.maxInFlight`.
+ */
+export class TransformPool {
+  readonly mode: 'threads' | 'inline';
+  readonly maxInFlightPerNode: number;
+  readonly inlineMaxRows: number;
+  private piscina: Piscina | undefined;
+  private readonly threads: number;
+  private readonly filename: string | undefined;
+
+  constructor(options: TransformPoolOptions = {}) {
+    this.mode = options.mode ?? 'threads';
+    this.threads = Math.max(1, options.threads ?? availableParallelism());
+    this.maxInFlightPerNode = Math.max(1, options.maxInFlightPerNode ?? DEFAULT_MAX_IN_FLIGHT);
+    this.inlineMaxRows = options.inlineMaxRows ?? DEFAULT_INLINE_MAX_ROWS;
+    this.filename = options.workerFilename;
+  }
+
+  /** Validates the node's config (throws VALIDATION_FAILED) and returns its runner. */
+  prepare(node: { nodeId: string; transform: string; config: unknown }, now: Date): PreparedTransform {
+    const fn = buildTransform(node.transform, node.config);
+    return new PreparedTransform(this, node.nodeId, node.transform, node.config, fn, { now, nodeId: node.nodeId });
+  }
+
+  /** @internal */
+  dispatch(task: TransformTask): Promise<TransformReply> {
+    this.piscina ??= new Piscina({
+      filename: this.filename ?? defaultWorkerFilename(),
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      idleTimeout: 30_000,
+    });
+    const ipc = task.ipc;
+    const movable = {
+      get [transferableSymbol]() {
+        return [ipc.buffer];
+      },
+      get [valueSymbol]() {
+        return task;
+      },
+    };
+    return this.piscina.run(move(movable)) as Promise<TransformReply>;
+  }
+
+  get threadCount(): number {
+    return this.mode === 'threads' ? this.threads : 0;
+  }
+
+  async close(): Promise<void> {
+    const p = this.piscina;
+    this.piscina = undefined;
+    if (p) await p.destroy();
+  }
+}
+
+/** One node's transform, validated once; `run` keeps nothing between batches. */
+export class PreparedTransform {
+  private readonly key: string;
+
+  constructor(
+    private readonly pool: TransformPool,
+    readonly nodeId: string,
+    readonly name: string,
+    private readonly config: unknown,
+    private readonly fn: TransformFn,
+    private readonly ctx: TransformContext,
+  ) {
+    this.key = `${name}\u0000${JSON.stringify(config ?? {})}`;
+  }
+
+  get maxInFlight(): number {
+    return this.pool.mode === 'threads' ? this.pool.maxInFlightPerNode : 1;
+  }
+
+  /** The output schema for an input schema, found by transforming an empty batch on this thread. */
+  outputSchema(input: Schema): Schema {
+    const empty = new RecordBatch(input, makeData({ type: new Struct(input.fields), length: 0, nullCount: 0, children: emptyChildren(input) }));
+    const out = this.applyInline(empty);
+    if (!out) throw this.failure('TRANSFORM_ERROR', 'returned no schema for an empty batch');
+    return out.schema;
+  }
+
+  /** Transforms one batch; a failure of any kind becomes a TRANSFORM_ERROR naming the node. */
+  async run(batch: RecordBatch): Promise<RecordBatch | null> {
+    if (this.pool.mode === 'inline' || batch.numRows < this.pool.inlineMaxRows) return this.applyInline(batch);
+    let reply: TransformReply;
+    try {
+      reply = await this.pool.dispatch({
+        key: this.key,
+        name: this.name,
+        config: this.config,
+        nodeId: this.nodeId,
+        nowMs: this.ctx.now.getTime(),
+        ipc: encodeBatch(batch),
+      });
+    } catch (err) {
+      throw this.failure('INTERNAL', err instanceof Error ? err.message : String(err), err);
+    }
+    if (!reply.ok) throw this.failure(reply.code, reply.message);
+    return reply.ipc ? decodeBatch(reply.ipc) : null;
+  }
+
+  private applyInline(batch: RecordBatch): RecordBatch | null {
+    try {
+      return this.fn(batch, this.ctx);
+    } catch (err) {
+      const code = err instanceof SynqxError ? err.code : 'TRANSFORM_ERROR';
+      throw this.failure(code, err instanceof Error ? err.message : String(err), err);
+    }
+  }
+
+  private failure(causeCode: string, message: string, cause?: unknown): SynqxError {
+    return new SynqxError('TRANSFORM_ERROR', `transform ${this.name} (node ${this.nodeId}) failed: ${message}`, {
+      details: { node_id: this.nodeId, transform: this.name, cause_code: causeCode },
+      cause,
+    });
+  }
+}
+
+function emptyChildren(schema: Schema) {
+  // Builders give well-formed zero-length buffers (e.g. a Utf8 offsets array holding its single 0).
+  return schema.fields.map((f) => makeBuilder({ type: f.type }).flush());
+}

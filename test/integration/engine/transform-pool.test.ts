@@ -1,0 +1,100 @@
+import test from 'ava';
+import { Int32, Utf8, type RecordBatch } from 'apache-arrow';
+import { SynqxError } from '../../../src/core/errors.js';
+import { TransformPool, defaultWorkerFilename } from '../../../src/engine/runtime/transform-pool.js';
+import { col, makeBatch, rowsOf } from '../../helpers/arrow-batches.js';
+
+const pool = new TransformPool({ mode: 'threads', threads: 2, inlineMaxRows: 0, maxInFlightPerNode: 4 });
+test.after.always(() => pool.close());
+
+const now = new Date('2024-01-01T00:00:00Z');
+
+function numbered(start: number, rows: number): RecordBatch {
+  return makeBatch({
+    id: col(new Int32(), Array.from({ length: rows }, (_, i) => start + i)),
+    label: col(new Utf8(), Array.from({ length: rows }, (_, i) => ((start + i) % 3 === 0 ? null : `L${start + i}`))),
+  });
+}
+
+test('the worker entry resolves to the TypeScript source under tsx', (t) => {
+  t.regex(defaultWorkerFilename(), /workers\/transform-worker\.ts$/);
+});
+
+test('batches round-trip through real worker threads and come back in input order', async (t) => {
+  const prepared = pool.prepare({ nodeId: 'f', transform: 'filter', config: { condition: 'id % 2 = 0' } }, now);
+  const batches = Array.from({ length: 60 }, (_, k) => numbered(k * 500, 500));
+  // Everything in flight at once: completion order is up to the threads; results must map to inputs.
+  const results = await Promise.all(batches.map((b) => prepared.run(b)));
+  results.forEach((out, k) => {
+    t.is(out!.numRows, 250);
+    t.is(out!.getChild('id')!.get(0), k * 500);
+    t.is(out!.getChild('id')!.get(249), k * 500 + 498);
+  });
+});
+
+test('results from the pool equal the inline results, nulls and strings included', async (t) => {
+  const config = { drop_columns: [], rename_columns: { label: 'name' }, filter_query: "id < 40 and name like 'L1%'" };
+  const threaded = pool.prepare({ nodeId: 'p', transform: 'pandas_transform', config }, now);
+  const inline = new TransformPool({ mode: 'inline' }).prepare({ nodeId: 'p', transform: 'pandas_transform', config }, now);
+  const b = numbered(0, 100);
+  t.deepEqual(rowsOf(await threaded.run(b)), rowsOf(await inline.run(b)));
+  t.deepEqual(
+    rowsOf(await threaded.run(b)).map((r) => r.id),
+    [1, 10, 11, 13, 14, 16, 17, 19],
+  );
+});
+
+test('a transform that drops every row comes back as null', async (t) => {
+  const prepared = pool.prepare({ nodeId: 'f', transform: 'filter', config: { condition: 'id < 0' } }, now);
+  t.is(await prepared.run(numbered(0, 1000)), null);
+});
+
+test('the input batch is still usable after its bytes were sent to a worker', async (t) => {
+  const prepared = pool.prepare({ nodeId: 'n', transform: 'noop', config: {} }, now);
+  const b = numbered(0, 2000);
+  const out = await prepared.run(b);
+  t.is(out!.numRows, 2000);
+  t.is(b.getChild('id')!.get(1999), 1999);
+  t.not(out, b);
+});
+
+test('a throwing transform surfaces as TRANSFORM_ERROR naming the node, with the cause', async (t) => {
+  const prepared = pool.prepare({ nodeId: 'ratio', transform: 'filter', config: { condition: '100 / (id - 5) > 1' } }, now);
+  const err = (await t.throwsAsync(prepared.run(numbered(0, 10)))) as SynqxError;
+  t.true(err instanceof SynqxError);
+  t.is(err.code, 'TRANSFORM_ERROR');
+  t.regex(err.message, /transform filter \(node ratio\) failed: division by zero \(at position 5\)/);
+  t.deepEqual(err.details, { node_id: 'ratio', transform: 'filter', cause_code: 'DATA_ERROR' });
+  // The pool survives a failed task.
+  const ok = pool.prepare({ nodeId: 'ok', transform: 'noop', config: {} }, now);
+  t.is((await ok.run(numbered(0, 10)))!.numRows, 10);
+});
+
+test('a type error found in the worker is a TRANSFORM_ERROR too', async (t) => {
+  const prepared = pool.prepare({ nodeId: 'f', transform: 'filter', config: { condition: "id = 'x'" } }, now);
+  const err = (await t.throwsAsync(prepared.run(numbered(0, 10)))) as SynqxError;
+  t.is(err.code, 'TRANSFORM_ERROR');
+  t.regex(err.message, /cannot compare number with text/);
+});
+
+test('bad config is rejected when preparing, before any batch', (t) => {
+  const err = t.throws(() => pool.prepare({ nodeId: 'f', transform: 'filter', config: { condition: 'id >' } }, now)) as SynqxError;
+  t.is(err.code, 'VALIDATION_FAILED');
+});
+
+test('small batches run inline; in-flight limit is the configured one', async (t) => {
+  const mixed = new TransformPool({ mode: 'threads', threads: 1, inlineMaxRows: 100, maxInFlightPerNode: 2 });
+  t.teardown(() => mixed.close());
+  const prepared = mixed.prepare({ nodeId: 'n', transform: 'noop', config: {} }, now);
+  const small = numbered(0, 10);
+  // Inline noop returns the very batch; a worker round trip would return a decoded copy.
+  t.is(await prepared.run(small), small);
+  t.not(await prepared.run(numbered(0, 500)), null);
+  t.is(prepared.maxInFlight, 2);
+  t.is(new TransformPool({ mode: 'inline' }).prepare({ nodeId: 'n', transform: 'noop', config: {} }, now).maxInFlight, 1);
+});
+
+test('outputSchema is derived from an empty batch without a worker', (t) => {
+  const prepared = pool.prepare({ nodeId: 'm', transform: 'map', config: { rename: { label: 'name' } } }, now);
+  t.deepEqual(prepared.outputSchema(numbered(0, 1).schema).fields.map((f) => f.name), ['id', 'name']);
+});
