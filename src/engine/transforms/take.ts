@@ -82,11 +82,11 @@ export function takeData(data: Data, indices: Int32Array): Data {
     return makeData({ ...props, type, children });
   }
   if (DataType.isDictionary(type)) {
-    const out = gather(data.values as ArrayLike<number>, 1, indices, type.indices.ArrayType);
+    const out = gather(data.values as ArrayBufferView, 1, indices, type.indices.ArrayType);
     return makeData({ ...props, type, data: out, dictionary: data.dictionary } as never);
   }
   if (isFixedWidth(type)) {
-    const out = gather(data.values as ArrayLike<number>, data.stride, indices, type.ArrayType);
+    const out = gather(data.values as ArrayBufferView, data.stride, indices, type.ArrayType);
     return makeData({ ...props, type, data: out } as never);
   }
   return takeGeneric(data, indices);
@@ -108,14 +108,41 @@ function isFixedWidth(type: DataType): boolean {
 
 type TypedCtor = new (n: number) => { [i: number]: number | bigint; length: number };
 
-function gather(src: ArrayLike<number | bigint>, stride: number, indices: Int32Array, Ctor: TypedCtor): unknown {
-  const out = new Ctor(indices.length * stride);
-  if (stride === 1) {
-    for (let j = 0; j < indices.length; j++) out[j] = src[indices[j]!]!;
+/**
+ * Copies fixed-width values through an integer view of their bytes: no BigInt per int64, no float
+ * round trip that could touch a NaN's bits. Long runs of consecutive rows (a filter keeping most rows)
+ * are copied with one `set` each.
+ */
+function gather(src: ArrayBufferView, stride: number, indices: Int32Array, Ctor: TypedCtor): unknown {
+  const elementBytes = (src as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  const width = elementBytes * stride;
+  const out = new Ctor(indices.length * stride) as unknown as ArrayBufferView;
+  const n = indices.length;
+  let runs = 1;
+  for (let j = 1; j < n; j++) if (indices[j] !== indices[j - 1]! + 1) runs++;
+  if (runs * 4 <= n) {
+    const from = new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
+    const to = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    let j = 0;
+    while (j < n) {
+      let r = j;
+      while (r + 1 < n && indices[r + 1] === indices[r]! + 1) r++;
+      to.set(from.subarray(indices[j]! * width, (indices[r]! + 1) * width), j * width);
+      j = r + 1;
+    }
+    return out;
+  }
+  const unit = width % 4 === 0 ? 4 : width % 2 === 0 ? 2 : 1;
+  const View = unit === 4 ? Int32Array : unit === 2 ? Uint16Array : Uint8Array;
+  const from = new View(src.buffer as ArrayBuffer, src.byteOffset, src.byteLength / unit);
+  const to = new View(out.buffer as ArrayBuffer, out.byteOffset, out.byteLength / unit);
+  const k = width / unit;
+  if (k === 1) {
+    for (let j = 0; j < n; j++) to[j] = from[indices[j]!]!;
   } else {
-    for (let j = 0; j < indices.length; j++) {
-      const from = indices[j]! * stride;
-      for (let s = 0; s < stride; s++) out[j * stride + s] = src[from + s]!;
+    for (let j = 0; j < n; j++) {
+      const a = indices[j]! * k;
+      for (let s = 0; s < k; s++) to[j * k + s] = from[a + s]!;
     }
   }
   return out;
