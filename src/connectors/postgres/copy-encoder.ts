@@ -66,6 +66,8 @@ export class CopyEncoder {
   private start = 0;
   private emit: (chunk: Uint8Array) => void = () => {};
   private readers: Reader[] = [];
+  private varReaders: Reader[] = [];
+  private fixedRowBytes = 0;
   private rowsInBatch = 0;
   private row = 0;
   private flushes = 0;
@@ -101,6 +103,8 @@ export class CopyEncoder {
       if (!data) throw new SynqxError('DATA_ERROR', `column "${c.name}" is missing from the batch`);
       return makeReader(prepare(data, c.kind, c.elemKind, c.name), c.kind, c.elemKind, c);
     });
+    this.varReaders = this.readers.filter((rd) => fixedWireBytes(rd.kind) < 0);
+    this.fixedRowBytes = 2 + this.readers.reduce((n, rd) => n + Math.max(0, fixedWireBytes(rd.kind)), 0);
     this.rowsInBatch = batch.numRows;
     this.row = 0;
   }
@@ -108,21 +112,29 @@ export class CopyEncoder {
   /**
    * Encodes rows of the current batch until a chunk has been handed to `emit` (about `chunkBytes`)
    * or the batch ends (then the rest is emitted). Returns true while rows remain.
+   * Space for a whole row is reserved once (an upper bound of its size), so fields are written
+   * with no further checks.
    */
   encodeSome(emit: (chunk: Uint8Array) => void): boolean {
     this.emit = emit;
     const readers = this.readers;
+    const vars = this.varReaders;
     const ncols = readers.length;
     const n = this.rowsInBatch;
     const flushesBefore = this.flushes;
     let r = this.row;
     while (r < n && this.flushes === flushesBefore) {
       this.row = r;
-      this.ensure(2);
-      this.buf[this.pos] = ncols >> 8;
-      this.buf[this.pos + 1] = ncols;
-      this.pos += 2;
-      for (let c = 0; c < ncols; c++) this.writeField(readers[c]!, r);
+      let need = this.fixedRowBytes;
+      for (let v = 0; v < vars.length; v++) need += varWireBound(vars[v]!, r);
+      this.ensure(need);
+      const b = this.buf;
+      let p = this.pos;
+      b[p] = ncols >> 8;
+      b[p + 1] = ncols;
+      p += 2;
+      for (let c = 0; c < ncols; c++) p = this.writeField(readers[c]!, r, b, p);
+      this.pos = p;
       r++;
     }
     this.row = r;
@@ -137,168 +149,117 @@ export class CopyEncoder {
     return this.bytesOut;
   }
 
-  private writeField(rd: Reader, i: number): void {
+  /** Writes one field (length word and value) at b[p]; the caller reserved the room. Returns the end. */
+  private writeField(rd: Reader, i: number, b: Uint8Array, p: number): number {
     const v = rd.validity;
     if (v !== null) {
       const bit = rd.bitOffset + i;
       if ((v[bit >> 3]! & (1 << (bit & 7))) === 0) {
-        this.ensure(4);
-        w32(this.buf, this.pos, -1);
-        this.pos += 4;
-        return;
+        w32(b, p, -1);
+        return p + 4;
       }
     }
     switch (rd.kind) {
       case Kind.INT4:
-      case Kind.FLOAT4: {
-        this.ensure(8);
-        const b = this.buf;
-        const p = this.pos;
+      case Kind.FLOAT4:
         w32(b, p, 4);
         w32(b, p + 4, rd.i32[i]!);
-        this.pos = p + 8;
-        return;
-      }
+        return p + 8;
       case Kind.INT8:
       case Kind.FLOAT8:
-      case Kind.TIME: {
-        this.ensure(12);
-        const b = this.buf;
-        const p = this.pos;
+      case Kind.TIME:
         w32(b, p, 8);
         w32(b, p + 4, rd.i32[i * 2 + 1]!);
         w32(b, p + 8, rd.i32[i * 2]!);
-        this.pos = p + 12;
-        return;
-      }
+        return p + 12;
       case Kind.INT2: {
-        this.ensure(6);
-        const b = this.buf;
-        const p = this.pos;
         const x = rd.i16[i]!;
         w32(b, p, 2);
         b[p + 4] = x >> 8;
         b[p + 5] = x;
-        this.pos = p + 6;
-        return;
+        return p + 6;
       }
       case Kind.BOOL: {
-        this.ensure(5);
         const bit = rd.bitOffset + i;
-        w32(this.buf, this.pos, 1);
-        this.buf[this.pos + 4] = (rd.u8[bit >> 3]! >> (bit & 7)) & 1;
-        this.pos += 5;
-        return;
+        w32(b, p, 1);
+        b[p + 4] = (rd.u8[bit >> 3]! >> (bit & 7)) & 1;
+        return p + 5;
       }
       case Kind.TIMESTAMP:
       case Kind.TIMESTAMPTZ:
-        this.ensure(12);
-        w32(this.buf, this.pos, 8);
-        this.pos += 4;
-        this.putTimestamp(rd.i32[i * 2 + 1]!, rd.i32[i * 2]!, rd);
-        return;
+        w32(b, p, 8);
+        this.putTimestamp(rd.i32[i * 2 + 1]!, rd.i32[i * 2]!, rd, b, p + 4);
+        return p + 12;
       case Kind.DATE: {
-        this.ensure(8);
         const x = rd.i32[i]!;
         let pg = x;
         if (x !== INT32_MAX && x !== INT32_MIN) {
           pg = x - DATE_SHIFT;
           if (pg <= INT32_MIN) throw this.dataError(rd, 'date out of range');
         }
-        w32(this.buf, this.pos, 4);
-        w32(this.buf, this.pos + 4, pg);
-        this.pos += 8;
-        return;
+        w32(b, p, 4);
+        w32(b, p + 4, pg);
+        return p + 8;
       }
       case Kind.UUID: {
-        this.ensure(20);
-        const b = this.buf;
-        let p = this.pos;
         w32(b, p, 16);
-        p += 4;
         const src = rd.u8;
         const s = i * 16;
-        for (let k = 0; k < 16; k++) b[p + k] = src[s + k]!;
-        this.pos = p + 16;
-        return;
+        for (let k = 0; k < 16; k++) b[p + 4 + k] = src[s + k]!;
+        return p + 20;
       }
-      case Kind.TIMETZ: {
-        this.ensure(16);
-        const b = this.buf;
-        const p = this.pos;
+      case Kind.TIMETZ:
         w32(b, p, 12);
         w32(b, p + 4, rd.i32[i * 2 + 1]!);
         w32(b, p + 8, rd.i32[i * 2]!);
         w32(b, p + 12, -rd.i32b[i]! | 0);
-        this.pos = p + 16;
-        return;
-      }
-      case Kind.INTERVAL: {
-        this.ensure(20);
-        const b = this.buf;
-        const p = this.pos;
+        return p + 16;
+      case Kind.INTERVAL:
         w32(b, p, 16);
         w32(b, p + 4, rd.i32[i * 2 + 1]!);
         w32(b, p + 8, rd.i32[i * 2]!);
         w32(b, p + 12, rd.i32b[i]!);
         w32(b, p + 16, rd.i32c[i]!);
-        this.pos = p + 20;
-        return;
-      }
+        return p + 20;
       case Kind.NUMERIC: {
         const s = rd.offsets[i]!;
         const e = rd.offsets[i + 1]!;
         if (!this.numeric.parse(rd.u8, s, e)) throw this.dataError(rd, `"${textOf(rd.u8, s, e)}" is not a valid numeric`);
-        const len = this.numeric.byteLength();
-        this.ensure(4 + len);
-        w32(this.buf, this.pos, len);
-        this.pos = this.numeric.write(this.buf, this.pos + 4);
-        return;
+        w32(b, p, this.numeric.byteLength());
+        return this.numeric.write(b, p + 4);
       }
       case Kind.INET:
       case Kind.CIDR: {
         const s = rd.offsets[i]!;
         const e = rd.offsets[i + 1]!;
-        this.ensure(24);
-        const end = writeInetBinary(rd.u8, s, e, rd.kind === Kind.CIDR, this.buf, this.pos + 4);
+        const end = writeInetBinary(rd.u8, s, e, rd.kind === Kind.CIDR, b, p + 4);
         if (end < 0) throw this.dataError(rd, `"${textOf(rd.u8, s, e)}" is not a valid ${rd.kind === Kind.CIDR ? 'cidr' : 'inet'}`);
-        w32(this.buf, this.pos, end - this.pos - 4);
-        this.pos = end;
-        return;
+        w32(b, p, end - p - 4);
+        return end;
       }
       case Kind.JSONB: {
         const s = rd.offsets[i]!;
         const len = rd.offsets[i + 1]! - s;
-        this.ensure(5 + len);
-        w32(this.buf, this.pos, len + 1);
-        this.buf[this.pos + 4] = 1;
-        this.pos += 5;
-        this.copyBytes(rd.u8, s, len);
-        return;
+        w32(b, p, len + 1);
+        b[p + 4] = 1;
+        return copyBytes(rd.u8, s, len, b, p + 5);
       }
       case Kind.ARRAY:
-        this.writeArray(rd, i);
-        return;
+        return this.writeArray(rd, i, b, p);
       default: {
         const s = rd.offsets[i]!;
         const len = rd.offsets[i + 1]! - s;
-        this.ensure(4 + len);
-        w32(this.buf, this.pos, len);
-        this.pos += 4;
-        this.copyBytes(rd.u8, s, len);
+        w32(b, p, len);
+        return copyBytes(rd.u8, s, len, b, p + 4);
       }
     }
   }
 
-  private writeArray(rd: Reader, i: number): void {
+  private writeArray(rd: Reader, i: number, b: Uint8Array, lenAt: number): number {
     const child = rd.child!;
     const first = rd.offsets[i]!;
     const end = rd.offsets[i + 1]!;
     const n = end - first;
-    // Reserve the worst case, write the elements, then patch the total length in.
-    this.ensure(24 + n * 4 + elementBytesBound(child, first, end));
-    const lenAt = this.pos;
-    const b = this.buf;
     let hasNull = 0;
     if (child.validity !== null) {
       for (let k = first; k < end; k++) {
@@ -312,17 +273,18 @@ export class CopyEncoder {
     w32(b, lenAt + 4, n === 0 ? 0 : 1);
     w32(b, lenAt + 8, hasNull);
     w32(b, lenAt + 12, rd.col.elemOid);
-    this.pos = lenAt + 16;
+    let p = lenAt + 16;
     if (n > 0) {
-      w32(b, this.pos, n);
-      w32(b, this.pos + 4, 1);
-      this.pos += 8;
-      for (let k = first; k < end; k++) this.writeField(child, k);
+      w32(b, p, n);
+      w32(b, p + 4, 1);
+      p += 8;
+      for (let k = first; k < end; k++) p = this.writeField(child, k, b, p);
     }
-    w32(b, lenAt, this.pos - lenAt - 4);
+    w32(b, lenAt, p - lenAt - 4);
+    return p;
   }
 
-  private putTimestamp(hi: number, lo: number, rd: Reader): void {
+  private putTimestamp(hi: number, lo: number, rd: Reader, b: Uint8Array, p: number): void {
     let nhi = hi;
     let nlo = lo;
     if (!((hi === INT32_MAX && lo === -1) || (hi === INT32_MIN && lo === 0))) {
@@ -331,20 +293,8 @@ export class CopyEncoder {
       nlo = l | 0;
       if ((hi < 0 && nhi >= 0) || (nhi === INT32_MIN && nlo === 0)) throw this.dataError(rd, 'timestamp out of range');
     }
-    w32(this.buf, this.pos, nhi);
-    w32(this.buf, this.pos + 4, nlo);
-    this.pos += 8;
-  }
-
-  private copyBytes(src: Uint8Array, s: number, len: number): void {
-    const b = this.buf;
-    const p = this.pos;
-    if (len < 48) {
-      for (let k = 0; k < len; k++) b[p + k] = src[s + k]!;
-    } else {
-      b.set(src.subarray(s, s + len), p);
-    }
-    this.pos = p + len;
+    w32(b, p, nhi);
+    w32(b, p + 4, nlo);
   }
 
   private ensure(n: number): void {
@@ -371,35 +321,61 @@ export class CopyEncoder {
   }
 }
 
-/** Upper bound of the bytes the values of child rows [first, end) take on the wire. */
-function elementBytesBound(child: Reader, first: number, end: number): number {
-  const n = end - first;
-  switch (child.kind) {
+/** Wire size (length word included) of a fixed-width kind; -1 for variable-width kinds. */
+function fixedWireBytes(kind: Kind): number {
+  switch (kind) {
     case Kind.BOOL:
-      return n;
+      return 5;
     case Kind.INT2:
-      return n * 2;
+      return 6;
     case Kind.INT4:
     case Kind.FLOAT4:
     case Kind.DATE:
-      return n * 4;
-    case Kind.TIMETZ:
-      return n * 12;
-    case Kind.INTERVAL:
-    case Kind.UUID:
-      return n * 16;
+      return 8;
     case Kind.INT8:
     case Kind.FLOAT8:
     case Kind.TIME:
     case Kind.TIMESTAMP:
     case Kind.TIMESTAMPTZ:
-      return n * 8;
-    default: {
-      // Text-like: the bytes themselves (+1 jsonb version); numeric/inet binary is at most 24 + the text.
-      const text = n === 0 ? 0 : child.offsets[end]! - child.offsets[first]!;
-      return text + n * 24;
-    }
+      return 12;
+    case Kind.TIMETZ:
+      return 16;
+    case Kind.INTERVAL:
+    case Kind.UUID:
+      return 20;
+    default:
+      return -1;
   }
+}
+
+/**
+ * Upper bound of the wire size of a variable-width field (length word included). Numeric binary
+ * is at most 12 + half its text, inet at most 20 bytes; both fit in 24 + the text length.
+ */
+function varWireBound(rd: Reader, i: number): number {
+  const first = rd.offsets[i]!;
+  const end = rd.offsets[i + 1]!;
+  if (rd.kind !== Kind.ARRAY) return 28 + end - first;
+  return 24 + (end - first) * 4 + elementBytesBound(rd.child!, first, end);
+}
+
+/** Upper bound of the bytes the values of child rows [first, end) take on the wire (length words excluded). */
+function elementBytesBound(child: Reader, first: number, end: number): number {
+  const n = end - first;
+  const fixed = fixedWireBytes(child.kind);
+  if (fixed >= 0) return n * (fixed - 4);
+  const text = n === 0 ? 0 : child.offsets[end]! - child.offsets[first]!;
+  return text + n * 24;
+}
+
+function copyBytes(src: Uint8Array, s: number, len: number, b: Uint8Array, p: number): number {
+  // Measured: a byte loop wins below ~16 bytes; above, one native copy through a fresh view.
+  if (len < 16) {
+    for (let k = 0; k < len; k++) b[p + k] = src[s + k]!;
+  } else {
+    b.set(new Uint8Array(src.buffer, src.byteOffset + s, len), p);
+  }
+  return p + len;
 }
 
 function textOf(u8: Uint8Array, s: number, e: number): string {
