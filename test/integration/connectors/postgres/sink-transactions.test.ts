@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { isSynqxError } from '../../../../src/core/errors.js';
-import type { SynqxError } from '../../../../src/core/errors.js';
+import type { ErrorCode, SynqxError } from '../../../../src/core/errors.js';
 import { PostgresSink } from '../../../../src/connectors/postgres/sink.js';
 import type { CommittedChunk, PostgresSinkOptions } from '../../../../src/connectors/postgres/sink.js';
 import { PostgresSource } from '../../../../src/connectors/postgres/source.js';
@@ -109,7 +109,7 @@ async function load(o: LoadOptions): Promise<{ rows: number; chunks?: number }> 
   }
 }
 
-async function expectError(t: ExecutionContext, p: Promise<unknown>, code: string): Promise<SynqxError> {
+async function expectError(t: ExecutionContext, p: Promise<unknown>, code: ErrorCode): Promise<SynqxError> {
   const err = await t.throwsAsync(p);
   t.true(isSynqxError(err), String(err));
   t.is((err as SynqxError).code, code, (err as Error).message);
