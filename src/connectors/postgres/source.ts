@@ -76,7 +76,8 @@ export class PostgresSource implements BatchSource {
       const schema = new Schema(selected.map((c, i) => arrowFieldFor(c, codecs[i]!)));
       const select = this.selectSql(codecs, from);
       this.copySql = `COPY (${select}) TO STDOUT (FORMAT binary)`;
-      this.estimate = this.options.where ? await estimateQueryRows(client, select) : estimate;
+      // reltuples is free but unknown before the first ANALYZE; the planner can still guess from pages.
+      this.estimate = !this.options.where && estimate !== undefined ? estimate : await estimateQueryRows(client, select);
       this.decoder = new CopyDecoder(schema, codecs, { batchRows: this.options.batch_rows, batchBytes: this.options.batch_bytes });
       return schema;
     } catch (err) {
