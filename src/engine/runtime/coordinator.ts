@@ -31,7 +31,7 @@ export interface RunOptions {
   pool?: TransformPool;
   /** The run's fixed "now" handed to transforms; defaults to the start time. */
   now?: Date;
-  /** Batches each edge may hold (default 4). Memory ≈ batch size × (depth + in-flight) per edge. */
+  /** Batches each edge may hold (default 2). Memory ≈ batch size × (depth + in-flight) per edge. */
   mailboxDepth?: number;
   /** Optional byte bound per edge (Arrow buffer bytes); a single batch is always admitted. */
   mailboxMaxBytes?: number;
@@ -66,7 +66,8 @@ export interface RunResult {
   reporterErrors: unknown[];
 }
 
-const DEFAULT_DEPTH = 4;
+// Two is enough to overlap producer and consumer; more mostly buys memory (64k-row batches are ~15 MB).
+const DEFAULT_DEPTH = 2;
 const DEFAULT_PROGRESS_MS = 2000;
 
 const WRAP_CODE: Record<StepKind, ErrorCode> = { source: 'SOURCE_ERROR', transform: 'TRANSFORM_ERROR', sink: 'DESTINATION_ERROR' };
