@@ -14,14 +14,14 @@ import {
   type ReportLogLevel,
   type RunReporter,
   type RunStatus,
-  type RunTotals,
-  type StepCounters,
   type StepKind,
-  type StepStatus,
 } from './run-reporter.js';
+import { describeSteps, runTotals, stepOutcome, type RunResult } from './run-outcome.js';
 import { orderRuntimeGraph, type RuntimeGraph, type RuntimeNode } from './runtime-graph.js';
 import { StepMeter } from './step-meter.js';
 import { TransformPool, type PreparedTransform } from './transform-pool.js';
+
+export type { RunResult, StepResult } from './run-outcome.js';
 
 export interface RunOptions {
   /** Aborting cancels the run: every actor stops, sources close, sinks roll back; status `cancelled`. */
@@ -39,34 +39,6 @@ export interface RunOptions {
   progressIntervalMs?: number;
 }
 
-export interface StepResult {
-  stepId: string;
-  kind: StepKind;
-  status: StepStatus;
-  counters: StepCounters;
-  startedAt?: Date;
-  finishedAt: Date;
-  durationSeconds: number;
-  error?: ReportedError;
-  /** Sinks that committed. */
-  load?: LoadResult;
-}
-
-export interface RunResult {
-  status: RunStatus;
-  /** Why the run failed or was cancelled. */
-  error?: SynqxError;
-  /** Steps in topological order. */
-  steps: StepResult[];
-  totals: RunTotals;
-  startedAt: Date;
-  finishedAt: Date;
-  durationSeconds: number;
-  /** Reporter calls that threw; the run's outcome does not depend on them. */
-  reporterErrors: unknown[];
-}
-
-// Two is enough to overlap producer and consumer; more mostly buys memory (64k-row batches are ~15 MB).
 const DEFAULT_DEPTH = 2;
 const DEFAULT_PROGRESS_MS = 2000;
 
@@ -365,13 +337,14 @@ class GraphRun {
     const finishedAt = new Date();
     const failure = this.failure;
     const status: RunStatus = !failure ? 'completed' : this.cancelled ? 'cancelled' : 'failed';
-    const steps = this.nodes.map((node) => this.stepResult(node, finishedAt));
+    const failure_ = failure && { ...failure, cancelled: this.cancelled };
+    const steps = this.nodes.map((node) => stepOutcome(node.id, node.kind, this.meter(node.id), this.loads.get(node.id), failure_, finishedAt));
     for (const s of steps) {
       this.report((r) =>
         r.stepFinished({ stepId: s.stepId, status: s.status, counters: s.counters, startedAt: s.startedAt, finishedAt, durationSeconds: s.durationSeconds, error: s.error }),
       );
     }
-    const totals = this.totals(steps);
+    const totals = runTotals(steps);
     const durationSeconds = (finishedAt.getTime() - this.startedAt.getTime()) / 1000;
     const error: ReportedError | undefined = failure && { code: failure.error.code, message: failure.error.message, stepId: failure.stepId };
     const summary =
@@ -383,45 +356,6 @@ class GraphRun {
     await this.queue.drain();
     return { status, error: failure?.error, steps, totals, startedAt: this.startedAt, finishedAt, durationSeconds, reporterErrors: this.queue.errors };
   }
-
-  private stepResult(node: RuntimeNode, finishedAt: Date): StepResult {
-    const m = this.meter(node.id);
-    const counters = { ...m.counters };
-    const base = { stepId: node.id, kind: node.kind, counters, startedAt: m.startedAt, finishedAt, durationSeconds: m.elapsedSeconds(finishedAt) };
-    const failure = this.failure;
-    // `records_out` of a sink means rows loaded: a rolled-back sink loaded none.
-    if (node.kind === 'sink' && !this.loads.has(node.id)) counters.records_out = 0;
-    if (!m.started) return { ...base, status: 'skipped' };
-    if (failure && failure.stepId === node.id) return { ...base, status: 'failed', error: { code: failure.error.code, message: failure.error.message } };
-    const committed = node.kind !== 'sink' || this.loads.has(node.id);
-    if (m.done && committed) {
-      const status: StepStatus = counters.records_error > 0 ? 'warning' : 'success';
-      return { ...base, status, load: this.loads.get(node.id), durationSeconds: m.elapsedSeconds(m.finishedAt) };
-    }
-    // Started but stopped by someone else's failure or by cancellation.
-    const why = this.cancelled ? failure!.error.message : `stopped because step ${failure!.stepId ?? 'run'} failed`;
-    const message = node.kind === 'sink' ? `rolled back: ${why}` : why;
-    return { ...base, status: 'failed', error: { code: 'CANCELLED', message } };
-  }
-
-  private totals(steps: StepResult[]): RunTotals {
-    const t: RunTotals = { total_extracted: 0, total_loaded: 0, total_failed: 0, bytes_processed: 0 };
-    for (const s of steps) {
-      if (s.kind === 'source') {
-        t.total_extracted += s.counters.records_out;
-        t.bytes_processed += s.counters.bytes_processed;
-      }
-      if (s.kind === 'sink' && s.load) t.total_loaded += s.load.rowsWritten;
-      t.total_failed += s.counters.records_error;
-    }
-    return t;
-  }
 }
 
 const inlinePool = new TransformPool({ mode: 'inline' });
-
-function describeSteps(nodes: RuntimeNode[]): string {
-  const count = (k: StepKind) => nodes.filter((n) => n.kind === k).length;
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  return `${plural(nodes.length, 'step')} (${plural(count('source'), 'source')}, ${plural(count('transform'), 'transform')}, ${plural(count('sink'), 'sink')})`;
-}

@@ -7,7 +7,7 @@ import { MemoryRunReporter } from '../../../../src/engine/runtime/memory-run-rep
 import type { RuntimeGraph, RuntimeNode } from '../../../../src/engine/runtime/runtime-graph.js';
 import { takeRows } from '../../../../src/engine/transforms/take.js';
 import { col, makeBatch } from '../../../helpers/arrow-batches.js';
-import { MemorySink, MemorySource, type MemorySinkOptions, type MemorySourceOptions } from '../../../helpers/memory-ports.js';
+import { MemorySink, MemorySource, type MemorySourceOptions } from '../../../helpers/memory-ports.js';
 
 const ROWS = 100;
 
