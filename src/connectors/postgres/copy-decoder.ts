@@ -4,6 +4,8 @@ import type { Schema } from 'apache-arrow';
 import { SynqxError } from '../../core/errors.js';
 import { ColumnBuilder, isVarWidth } from './column-builder.js';
 import { INET_TEXT_MAX, writeInetText } from './inet-codec.js';
+import { attachRawCopy } from './raw-copy.js';
+import type { RawCopy } from './raw-copy.js';
 import { numericTextMaxLength, writeNumericText } from './numeric-codec.js';
 import { Kind } from './type-map.js';
 
@@ -25,6 +27,11 @@ const INT32_MAX = 0x7fffffff;
 const INT32_MIN = -0x80000000;
 
 export interface CopyDecoderOptions {
+  /**
+   * Keep each batch's COPY bytes beside it (see raw-copy.ts) so a Postgres sink can pass them
+   * through without re-encoding. Costs memory: a batch's bytes stay alive as long as the batch.
+   */
+  keepRaw?: boolean;
   /** Target rows per batch (default 65536). */
   batchRows?: number;
   /** A batch is closed once its rows took this many COPY bytes (default 32 MiB). */
@@ -34,6 +41,8 @@ export interface CopyDecoderOptions {
 export interface DecodeColumn {
   kind: Kind;
   elemKind: Kind;
+  /** Element type oid the source writes into array headers (recorded for raw pass-through). */
+  elemOid?: number;
 }
 
 const NONE: RecordBatch[] = [];
@@ -75,6 +84,10 @@ export class CopyDecoder {
   private bytesInBatch = 0;
   private out: RecordBatch[] = NONE;
   private scratch = new Uint8Array(4096);
+  private readonly keepRaw: boolean;
+  private readonly rawColumns: RawCopy['columns'];
+  private rawSegments: Uint8Array[] = [];
+  private rawBytes = 0;
   /** Rows decoded so far, over all batches. */
   rows = 0;
 
@@ -85,6 +98,8 @@ export class CopyDecoder {
     this.structType = new Struct(schema.fields);
     this.batchRows = Math.max(1, options.batchRows ?? DEFAULT_BATCH_ROWS);
     this.batchBytes = Math.max(1, Math.min(options.batchBytes ?? DEFAULT_BATCH_BYTES, MAX_BATCH_BYTES));
+    this.keepRaw = options.keepRaw ?? false;
+    this.rawColumns = columns.map((c) => ({ kind: c.kind, elemKind: c.elemKind, elemOid: c.elemOid ?? 0 }));
     this.fieldPos = new Int32Array(columns.length);
     this.fieldLen = new Int32Array(columns.length);
     this.rowHint = Math.min(this.batchRows, 1024);
@@ -183,22 +198,27 @@ export class CopyDecoder {
     const n = this.columns.length;
     const fp = this.fieldPos;
     const fl = this.fieldLen;
+    let segStart = pos;
+    let next = -1;
     for (;;) {
       if (end - pos < 2) {
         this.needed = 2;
-        return pos;
+        break;
       }
       const nf = i16(buf, pos);
       if (nf === -1) {
         this.state = State.Done;
-        return pos + 2;
+        next = pos + 2;
+        break;
       }
       if (nf !== n) throw this.dataError(`a COPY row has ${nf} fields, expected ${n}`);
       let q = pos + 2;
+      let complete = true;
       for (let c = 0; c < n; c++) {
         if (end - q < 4) {
           this.needed = q + 4 - pos;
-          return pos;
+          complete = false;
+          break;
         }
         const len = i32(buf, q);
         q += 4;
@@ -208,12 +228,14 @@ export class CopyDecoder {
           q += len;
           if (q > end) {
             this.needed = q - pos;
-            return pos;
+            complete = false;
+            break;
           }
         } else if (len < -1) {
           throw this.dataError(`bad field length ${len}`);
         }
       }
+      if (!complete) break;
       const builders = this.builders;
       for (let c = 0; c < n; c++) {
         const len = fl[c]!;
@@ -223,9 +245,23 @@ export class CopyDecoder {
       this.bytesInBatch += q - pos;
       pos = q;
       this.rows++;
-      if (++this.rowsInBatch >= this.batchRows || this.bytesInBatch >= this.batchBytes) this.flushBatch();
+      if (++this.rowsInBatch >= this.batchRows || this.bytesInBatch >= this.batchBytes) {
+        if (this.keepRaw) this.keepSegment(buf, segStart, pos);
+        segStart = pos;
+        this.flushBatch();
+      }
     }
+    if (this.keepRaw && pos > segStart) this.keepSegment(buf, segStart, pos);
+    return next >= 0 ? next : pos;
   }
+
+  /** Remembers rows [from, to) of `buf` as raw bytes of the batch being built (copied out of the scratch buffer). */
+  private keepSegment(buf: Uint8Array, from: number, to: number): void {
+    const seg = buf.buffer === this.scratch.buffer ? buf.slice(from, to) : buf.subarray(from, to);
+    this.rawSegments.push(seg);
+    this.rawBytes += seg.length;
+  }
+
 
   private decodeValue(b: ColumnBuilder, buf: Uint8Array, p: number, len: number, col: number): void {
     const i = b.length;
@@ -373,6 +409,11 @@ export class CopyDecoder {
     });
     const data = makeData({ type: this.structType, length: n, nullCount: 0, children });
     const batch = new RecordBatch(this.schema, data);
+    if (this.keepRaw) {
+      attachRawCopy(batch, { segments: this.rawSegments, byteLength: this.rawBytes, columns: this.rawColumns });
+      this.rawSegments = [];
+      this.rawBytes = 0;
+    }
     this.out = this.out === NONE ? [batch] : [...this.out, batch];
     this.rowHint = Math.min(this.batchRows, Math.max(n, 8));
     this.rowsInBatch = 0;

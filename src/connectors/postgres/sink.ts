@@ -9,10 +9,12 @@ import { parseQualifiedName, quoteIdent, quoteQualified } from '../../core/sql.j
 import { readTable } from './catalog.js';
 import type { PgTableInfo } from './catalog.js';
 import { canCoerce } from './coerce.js';
-import { CopyEncoder } from './copy-encoder.js';
+import { CopyEncoder, DEFAULT_CHUNK_BYTES } from './copy-encoder.js';
 import type { EncodeColumn } from './copy-encoder.js';
 import { createDestination, primaryKeyOf } from './ddl.js';
 import { cancelledError, toPgSynqxError } from './pg-errors.js';
+import { rawCopyOf } from './raw-copy.js';
+import type { RawCopy } from './raw-copy.js';
 import { Kind, arrowMatchesKind, codecForColumn } from './type-map.js';
 import { WRITE_MODES, moveFromStagingSql, needsStaging, stagingTableSql } from './write-modes.js';
 import type { LoadColumn, WriteMode } from './write-modes.js';
@@ -59,6 +61,7 @@ interface Plan {
   dest: string;
   target: string;
   columns: LoadColumn[];
+  encode: EncodeColumn[];
   staging: string | undefined;
   keys: string[];
 }
@@ -88,6 +91,10 @@ export class PostgresSink implements BatchSink {
   private rowsSinceCommit = 0;
   private chunksCommitted = 0;
   private label = '';
+  private bytesSent = 0;
+  private readonly counts = { passedThrough: 0, encoded: 0 };
+  private readonly chunkBytes: number;
+  private readonly passThrough = new WeakMap<Schema, boolean>();
 
   constructor(
     private readonly connection: pg.ClientConfig,
@@ -103,6 +110,7 @@ export class PostgresSink implements BatchSink {
       throw new SynqxError('CONFIG_INVALID', 'commit_every_rows cannot be combined with write_mode "replace", which swaps all rows at once');
     }
     this.toSkip = options.resume_after_rows ?? 0;
+    this.chunkBytes = Math.max(4096, options.copy_chunk_bytes ?? DEFAULT_CHUNK_BYTES);
   }
 
   async open(schema: Schema, signal: AbortSignal): Promise<void> {
@@ -145,13 +153,20 @@ export class PostgresSink implements BatchSink {
         b = b.slice(this.toSkip, b.numRows);
         this.toSkip = 0;
       }
-      const encoder = this.encoder!;
-      encoder.begin(b);
-      let more = true;
-      while (more) {
-        more = encoder.encodeSome(this.collect);
-        for (const chunk of this.chunks) await this.send(chunk);
-        this.chunks.length = 0;
+      const raw = rawCopyOf(b);
+      if (raw && this.canPassThrough(b.schema, raw)) {
+        await this.sendRaw(raw);
+        this.counts.passedThrough++;
+      } else {
+        this.counts.encoded++;
+        const encoder = this.encoder!;
+        encoder.begin(b);
+        let more = true;
+        while (more) {
+          more = encoder.encodeSome(this.collect);
+          for (const chunk of this.chunks) await this.send(chunk);
+          this.chunks.length = 0;
+        }
       }
       this.rowsWritten += b.numRows;
       this.rowsSinceCommit += b.numRows;
@@ -178,9 +193,14 @@ export class PostgresSink implements BatchSink {
     }
     return {
       rowsWritten: this.rowsWritten,
-      bytesWritten: this.encoder!.bytesEmitted(),
+      bytesWritten: this.bytesSent,
       ...(this.options.commit_every_rows ? { chunksCommitted: this.chunksCommitted } : {}),
     };
+  }
+
+  /** Batches sent as the source's own COPY bytes vs re-encoded from Arrow (diagnostics). */
+  batchCounts(): { passedThrough: number; encoded: number } {
+    return { ...this.counts };
   }
 
   /** Rolls back: CopyFail for a running COPY, then ROLLBACK; safe at any point and more than once. */
@@ -244,8 +264,8 @@ export class PostgresSink implements BatchSink {
         if (e.kind === Kind.ARRAY && col.elem) e.elemOid = col.elem.oid;
       }
     }
-    this.encoder = new CopyEncoder(encode, { chunkBytes: this.options.copy_chunk_bytes });
-    return { dest, target: staging ?? dest, columns, staging, keys };
+    this.encoder = new CopyEncoder(encode, { chunkBytes: this.chunkBytes });
+    return { dest, target: staging ?? dest, columns, encode, staging, keys };
   }
 
   /** Matches fields to destination columns by name and picks each column's wire format. */
@@ -276,6 +296,53 @@ export class PostgresSink implements BatchSink {
     return { columns, encode };
   }
 
+  /**
+   * Whether a batch's source COPY bytes can go out as they are: same columns in the same order, each
+   * with the same wire format (array element oids included, as array_recv checks them), none cast.
+   */
+  private canPassThrough(schema: Schema, raw: RawCopy): boolean {
+    const cached = this.passThrough.get(schema);
+    if (cached !== undefined) return cached;
+    const { columns, encode } = this.plan!;
+    const ok =
+      raw.columns.length === encode.length &&
+      schema.fields.length === encode.length &&
+      encode.every((e, i) => {
+        const r = raw.columns[i]!;
+        return (
+          e.index === i &&
+          schema.fields[i]!.name === e.name &&
+          !columns[i]!.viaText &&
+          r.kind === e.kind &&
+          (e.kind !== Kind.ARRAY || (r.elemKind === e.elemKind && r.elemOid === e.elemOid))
+        );
+      });
+    this.passThrough.set(schema, ok);
+    return ok;
+  }
+
+  /** Sends a batch's source bytes, coalesced into chunk-sized writes. */
+  private async sendRaw(raw: RawCopy): Promise<void> {
+    let left = raw.byteLength;
+    let buf = Buffer.allocUnsafe(Math.min(this.chunkBytes, left));
+    let o = 0;
+    for (const seg of raw.segments) {
+      let s = 0;
+      while (s < seg.length) {
+        const n = Math.min(seg.length - s, buf.length - o);
+        buf.set(s === 0 && n === seg.length ? seg : seg.subarray(s, s + n), o);
+        o += n;
+        s += n;
+        left -= n;
+        if (o === buf.length) {
+          await this.send(buf);
+          if (left > 0) buf = Buffer.allocUnsafe(Math.min(this.chunkBytes, left));
+          o = 0;
+        }
+      }
+    }
+  }
+
   private async startCopy(): Promise<void> {
     const plan = this.plan!;
     const cols = plan.columns.map((c) => quoteIdent(c.name)).join(', ');
@@ -297,6 +364,7 @@ export class PostgresSink implements BatchSink {
     if (this.copyFailure !== undefined) throw this.copyFailure;
     if (this.state !== 'open') throw cancelledError();
     const copy = this.copy!;
+    this.bytesSent += chunk.length;
     const p = new Promise<void>((resolve, reject) => {
       this.failWaiter = reject;
       copy.write(chunk, (err) => (err ? reject(err) : resolve()));

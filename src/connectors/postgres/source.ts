@@ -29,6 +29,12 @@ export interface PostgresSourceOptions {
   batch_bytes?: number;
   /** Read in this order (e.g. the key), which chunked-commit resumption needs to be exact. */
   order_by?: string[];
+  /**
+   * Keep each batch's COPY bytes beside it so a Postgres sink receiving the batch unchanged sends
+   * them without re-encoding (default true). Turn off to halve the memory of batches in flight when
+   * every batch goes through a transform anyway.
+   */
+  keep_raw_copy?: boolean;
 }
 
 /** Session settings that make text forms (of types that travel as text) unambiguous. */
@@ -78,7 +84,11 @@ export class PostgresSource implements BatchSource {
       this.copySql = `COPY (${select}) TO STDOUT (FORMAT binary)`;
       // reltuples is free but unknown before the first ANALYZE; the planner can still guess from pages.
       this.estimate = !this.options.where && estimate !== undefined ? estimate : await estimateQueryRows(client, select);
-      this.decoder = new CopyDecoder(schema, codecs, { batchRows: this.options.batch_rows, batchBytes: this.options.batch_bytes });
+      this.decoder = new CopyDecoder(schema, codecs, {
+        batchRows: this.options.batch_rows,
+        batchBytes: this.options.batch_bytes,
+        keepRaw: this.options.keep_raw_copy ?? true,
+      });
       return schema;
     } catch (err) {
       if (signal.aborted) throw cancelledError(signal.reason);

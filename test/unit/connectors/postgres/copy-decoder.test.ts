@@ -3,6 +3,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { isSynqxError } from '../../../../src/core/errors.js';
 import { CopyDecoder } from '../../../../src/connectors/postgres/copy-decoder.js';
 import { CopyEncoder } from '../../../../src/connectors/postgres/copy-encoder.js';
+import { rawCopyOf } from '../../../../src/connectors/postgres/raw-copy.js';
 import { Kind } from '../../../../src/connectors/postgres/type-map.js';
 import { HEADER, TRAILER, columnsFor, copyPayload, copyRows, v } from './copy-fixture.js';
 
@@ -209,4 +210,22 @@ test('multi-dimensional arrays and arrays not starting at 1 are refused, not fla
     t.true(isSynqxError(err) && err.code === 'DATA_ERROR');
     t.regex(err!.message, pattern);
   }
+});
+
+test('with keepRaw, each batch carries exactly its rows\' COPY bytes, whatever the chunking', (t) => {
+  const rows = Array.from({ length: 7 }, (_, i) => ROWS[i % 3]!);
+  const payload = copyPayload(rows);
+  for (let cut = 1; cut < payload.length; cut += 3) {
+    const d = new CopyDecoder(COLUMNS.schema, COLUMNS.decode, { batchRows: 3, keepRaw: true });
+    const batches = [...d.push(payload.subarray(0, cut)), ...d.push(payload.subarray(cut)), ...d.finish()];
+    const raws = batches.map((b) => rawCopyOf(b)!);
+    t.deepEqual(
+      raws.map((r) => r.byteLength),
+      [copyRows(rows.slice(0, 3)).length, copyRows(rows.slice(3, 6)).length, copyRows(rows.slice(6)).length],
+    );
+    const joined = Buffer.concat(raws.flatMap((r) => r.segments));
+    if (!joined.equals(copyRows(rows))) t.fail(`cut at ${cut}: raw bytes differ`);
+  }
+  const plain = new CopyDecoder(COLUMNS.schema, COLUMNS.decode);
+  t.is(rawCopyOf(plain.push(copyPayload([ROWS[0]!])).concat(plain.finish())[0]!), undefined, 'off by default');
 });
