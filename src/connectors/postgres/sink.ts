@@ -183,6 +183,8 @@ export class PostgresSink implements BatchSink {
     try {
       await this.endCopy();
       await this.moveFromStaging();
+      // abort() may have run while we waited (its ROLLBACK queued ahead of us): never COMMIT then.
+      this.assertOpen();
       await this.client!.query('COMMIT');
       this.state = 'committed';
       if (this.options.commit_every_rows && (this.rowsSinceCommit > 0 || this.chunksCommitted === 0)) await this.recordChunk();
@@ -396,6 +398,7 @@ export class PostgresSink implements BatchSink {
   private async commitChunk(): Promise<void> {
     await this.endCopy();
     await this.moveFromStaging();
+    this.assertOpen();
     await this.client!.query('COMMIT');
     await this.recordChunk();
     await this.client!.query('BEGIN');
