@@ -61,3 +61,20 @@ export function toPgSynqxError(err: unknown, side: PgSide, action: string, secre
     (code !== undefined && RETRYABLE_NODE_CODES.has(code)) || /Connection terminated|connection timeout|Connection ended/i.test(raw);
   return new SynqxError(sideCode, message, { retryable, details: code ? { code } : undefined, cause: err });
 }
+
+/** Secret strings of a client config (a string password, the password inside a connection URL). */
+export function secretsOf(config: { password?: unknown; connectionString?: string }): string[] {
+  const out: string[] = [];
+  if (typeof config.password === 'string' && config.password) out.push(config.password);
+  if (config.connectionString) {
+    try {
+      const u = new URL(config.connectionString);
+      if (u.password) out.push(u.password, decodeURIComponent(u.password));
+      const qp = u.searchParams.get('password');
+      if (qp) out.push(qp);
+    } catch {
+      // not a URL (a key=value string): the URL pattern scrub still applies
+    }
+  }
+  return out;
+}

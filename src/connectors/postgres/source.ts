@@ -7,7 +7,7 @@ import { SynqxError } from '../../core/errors.js';
 import { parseQualifiedName, quoteIdent, quoteQualified } from '../../core/sql.js';
 import { describeQuery, estimateQueryRows, readTable } from './catalog.js';
 import { CopyDecoder } from './copy-decoder.js';
-import { cancelledError, toPgSynqxError } from './pg-errors.js';
+import { cancelledError, secretsOf, toPgSynqxError } from './pg-errors.js';
 import { arrowFieldFor, codecForColumn } from './type-map.js';
 import type { ColumnCodec, PgColumn } from './type-map.js';
 
@@ -92,7 +92,7 @@ export class PostgresSource implements BatchSource {
       return schema;
     } catch (err) {
       if (signal.aborted) throw cancelledError(signal.reason);
-      throw toPgSynqxError(err, 'source', `reading ${this.label || 'source'}`, [this.connection.password as string | undefined]);
+      throw toPgSynqxError(err, 'source', `reading ${this.label || 'source'}`, secretsOf(this.connection));
     }
   }
 
@@ -123,7 +123,7 @@ export class PostgresSource implements BatchSource {
       for (const batch of decoder.finish()) yield batch;
     } catch (err) {
       if (signal.aborted) throw cancelledError(signal.reason);
-      throw toPgSynqxError(err, 'source', `reading ${this.label}`, [this.connection.password as string | undefined]);
+      throw toPgSynqxError(err, 'source', `reading ${this.label}`, secretsOf(this.connection));
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
