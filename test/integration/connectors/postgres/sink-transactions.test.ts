@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import test from 'ava';
+import pg from 'pg';
 import type { ExecutionContext } from 'ava';
 import { isSynqxError } from '../../../../src/core/errors.js';
 import type { ErrorCode, SynqxError } from '../../../../src/core/errors.js';
@@ -259,4 +260,44 @@ test.serial('no destination or source sessions are left behind', async (t) => {
     n = await open();
   }
   t.is(n, 0);
+});
+
+test.serial('slow destination: write() waits for the server, so little more than a chunk is ever in flight', async (t) => {
+  await withClient(src.url, (c) =>
+    c.query(`CREATE TABLE wide AS SELECT i AS id, repeat(md5(i::text), 30) AS body FROM generate_series(1, 100000) i`),
+  );
+  // Every 2500th row makes the server pause: COPY runs row triggers.
+  await withClient(dst.url, (c) =>
+    c.query(`CREATE TABLE slow (id int PRIMARY KEY, body text);
+             CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS
+               $$ BEGIN IF NEW.id % 2500 = 0 THEN PERFORM pg_sleep(0.03); END IF; RETURN NEW; END $$;
+             CREATE TRIGGER slow BEFORE INSERT ON slow FOR EACH ROW EXECUTE FUNCTION slow_down();`),
+  );
+  const monitor = new pg.Client({ connectionString: dst.url });
+  await monitor.connect();
+  const source = new PostgresSource({ connectionString: src.url }, { table: 'wide', batch_rows: 2000, keep_raw_copy: false });
+  const sink = new PostgresSink({ connectionString: dst.url }, { table: 'slow' });
+  const signal = new AbortController().signal;
+  let maxAhead = 0;
+  let sent = 0;
+  try {
+    const schema = await source.open(signal);
+    await sink.open(schema, signal);
+    for await (const batch of source.batches()) {
+      await sink.write(batch);
+      sent = source.bytesRead();
+      const r = await monitor.query<{ b: string }>(`SELECT bytes_processed AS b FROM pg_stat_progress_copy WHERE relid = 'slow'::regclass`);
+      if (r.rows[0]) maxAhead = Math.max(maxAhead, sent - Number(r.rows[0].b));
+    }
+    await sink.commit();
+  } finally {
+    await source.close();
+    await monitor.end();
+  }
+  // One 1 MiB chunk in flight plus what the kernel's socket buffers hold on loopback.
+  const bound = 12 * 1024 * 1024;
+  t.log(`${(sent / 1e6).toFixed(0)} MB sent; at most ${(maxAhead / 1e6).toFixed(1)} MB ahead of the server`);
+  t.true(sent > 4 * bound, 'much more data than the bound');
+  t.true(maxAhead > 0);
+  t.true(maxAhead < bound, `${maxAhead} bytes ahead of the server`);
 });
