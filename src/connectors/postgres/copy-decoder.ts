@@ -18,6 +18,7 @@ export const DEFAULT_BATCH_ROWS = 65536;
 export const DEFAULT_BATCH_BYTES = 32 * 1024 * 1024;
 /** Keeps every Utf8/Binary column of a batch well below Arrow's 2 GiB int32 offsets. */
 const MAX_BATCH_BYTES = 512 * 1024 * 1024;
+const MAX_SCRATCH_BYTES = 1024 * 1024;
 
 // Unix epoch minus PG epoch (2000-01-01), in µs and days.
 const TS_SHIFT_HI = 220417;
@@ -135,8 +136,10 @@ export class CopyDecoder {
    * start (a row that needed yet more bytes); values are copied out before the next join reuses it.
    */
   private join(parts: Uint8Array[], total: number): Uint8Array {
+    // A huge row gets a buffer of its own instead of leaving a huge scratch buffer behind.
+    if (total > MAX_SCRATCH_BYTES) return joinChunks(parts, total);
     let scratch = this.scratch;
-    if (scratch.length < total) scratch = new Uint8Array(Math.max(total, scratch.length * 2));
+    if (scratch.length < total) scratch = new Uint8Array(Math.max(total, Math.min(MAX_SCRATCH_BYTES, scratch.length * 2)));
     let o = 0;
     for (const part of parts) {
       if (!(part.buffer === scratch.buffer && part.byteOffset === scratch.byteOffset + o)) scratch.set(part, o);
@@ -451,4 +454,14 @@ function copyVar(b: ColumnBuilder, i: number, buf: Uint8Array, p: number, len: n
   }
   b.dataLen = o + len;
   b.offsets[i + 1] = o + len;
+}
+
+function joinChunks(chunks: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
 }

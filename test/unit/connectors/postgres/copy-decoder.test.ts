@@ -229,3 +229,27 @@ test('with keepRaw, each batch carries exactly its rows\' COPY bytes, whatever t
   const plain = new CopyDecoder(COLUMNS.schema, COLUMNS.decode);
   t.is(rawCopyOf(plain.push(copyPayload([ROWS[0]!])).concat(plain.finish())[0]!), undefined, 'off by default');
 });
+
+test('a row larger than any chunk (and than the scratch buffer) decodes intact', (t) => {
+  const cols = columnsFor([
+    { name: 'id', kind: Kind.INT4 },
+    { name: 'blob', kind: Kind.BYTEA },
+    { name: 'body', kind: Kind.TEXT },
+  ]);
+  const blob = Buffer.alloc(3 * 1024 * 1024, 7);
+  const body = 'z'.repeat(100_000);
+  const payload = copyPayload([
+    [v.int4(1), blob, v.text(body)],
+    [v.int4(2), v.bytes('01'), v.text('small')],
+  ]);
+  const d = new CopyDecoder(cols.schema, cols.decode, { keepRaw: true });
+  const out: RecordBatch[] = [];
+  for (let i = 0; i < payload.length; i += 65536) out.push(...d.push(payload.subarray(i, i + 65536)));
+  out.push(...d.finish());
+  const [batch] = out;
+  t.is(batch!.numRows, 2);
+  t.true(Buffer.from(batch!.getChild('blob')!.get(0)!).equals(blob));
+  t.is(batch!.getChild('body')!.get(0), body);
+  t.is(batch!.getChild('body')!.get(1), 'small');
+  t.true(Buffer.concat(rawCopyOf(batch!)!.segments).equals(payload.subarray(19, payload.length - 2)));
+});
