@@ -1,0 +1,94 @@
+import { nextFireTime } from '../core/cron.js';
+import type { Logger } from '../platform/logger.js';
+import type { Db } from '../store/db.js';
+import { jobStateRepo } from '../store/repos/job-state-repo.js';
+import { pipelineRepo } from '../store/repos/pipeline-repo.js';
+import { scheduleRepo, type FiringOutcome, type FiringRow } from '../store/repos/schedule-repo.js';
+import type { JobRow } from '../store/repos/run-repo.js';
+import { admit, enqueueAdmitted, isOverlap } from './job-admission.js';
+import type { JobProducer } from './job-producer.js';
+import { SynqxError } from '../core/errors.js';
+
+export interface Firing {
+  pipelineId: number;
+  /** The cron slot being fired (not the moment the timer went off). */
+  slot: Date;
+  /** The schedule the slot was computed from; a firing for a schedule changed since is dropped. */
+  cron: string;
+  timezone: string;
+  schedulerId: string;
+}
+
+export type FireResult =
+  | { outcome: FiringOutcome; firingId: number; jobId?: number; blockingJobId?: number }
+  | { outcome: 'duplicate' | 'stale' };
+
+export interface ScheduleServiceDeps {
+  db: Db;
+  logger: Logger;
+  producer: JobProducer;
+}
+
+/**
+ * Turns a schedule slot into (at most) one job. The slot is claimed in schedule_firings in the same
+ * transaction that admits the job, under the pipeline row lock, so any number of schedulers may fire
+ * the same slot: exactly one claims it, the others see a duplicate.
+ */
+export class ScheduleService {
+  constructor(private readonly deps: ScheduleServiceDeps) {}
+
+  async fire(f: Firing): Promise<FireResult> {
+    let job: JobRow | undefined;
+    const result = await this.deps.db.transaction(async (tx): Promise<FireResult> => {
+      const p = await jobStateRepo.lockPipeline(tx, f.pipelineId);
+      const current = p && p.status === 'active' && p.schedule_enabled && p.schedule_cron?.trim() === f.cron && p.schedule_timezone === f.timezone;
+      if (!current) return { outcome: 'stale' };
+      const firingId = await scheduleRepo.claimSlot(tx, { pipelineId: f.pipelineId, slot: f.slot, cron: f.cron, timezone: f.timezone, schedulerId: f.schedulerId });
+      if (firingId === undefined) return { outcome: 'duplicate' };
+      try {
+        const admitted = await admit(tx, {
+          pipelineId: f.pipelineId,
+          triggerType: 'schedule',
+          payload: { slot: f.slot.toISOString(), schedule_cron: f.cron, schedule_timezone: f.timezone, scheduler_id: f.schedulerId },
+          refusePaused: true,
+        });
+        job = admitted.job;
+        await scheduleRepo.settle(tx, firingId, { outcome: 'enqueued', jobId: job.id });
+        return { outcome: 'enqueued', firingId, jobId: job.id };
+      } catch (err) {
+        // Admission refusals are decided by checks, not failed statements, so the transaction is intact.
+        if (isOverlap(err)) {
+          const blocking = err.details.running_job_id;
+          await scheduleRepo.settle(tx, firingId, { outcome: 'skipped_overlap', blockingJobId: blocking, message: err.message });
+          return { outcome: 'skipped_overlap', firingId, blockingJobId: blocking };
+        }
+        if (err instanceof SynqxError && err.code === 'CONFLICT') {
+          await scheduleRepo.settle(tx, firingId, { outcome: 'skipped_no_version', message: err.message });
+          return { outcome: 'skipped_no_version', firingId };
+        }
+        throw err;
+      }
+    });
+    if (job && 'firingId' in result) {
+      try {
+        await enqueueAdmitted(this.deps.db, this.deps.producer, job);
+      } catch (err) {
+        await scheduleRepo.settle(this.deps.db, result.firingId, { outcome: 'failed', jobId: job.id, message: (err as Error).message });
+        this.deps.logger.error({ err, pipelineId: f.pipelineId, jobId: job.id }, 'scheduled job could not be queued');
+        return { ...result, outcome: 'failed' };
+      }
+    }
+    if (result.outcome !== 'duplicate' && result.outcome !== 'stale') this.deps.logger.info({ pipelineId: f.pipelineId, slot: f.slot.toISOString(), ...result }, 'schedule fired');
+    return result;
+  }
+
+  async firings(pipelineId: number, limit: number): Promise<{ pipeline_id: number; firings: FiringRow[] }> {
+    if (!(await pipelineRepo.get(this.deps.db, pipelineId))) throw SynqxError.notFound('pipeline', pipelineId);
+    return { pipeline_id: pipelineId, firings: await scheduleRepo.list(this.deps.db, pipelineId, limit) };
+  }
+}
+
+/** The next slot strictly after `after`, in the schedule's time zone (same cron-parser as validation uses). */
+export function nextSlot(cron: string, timezone: string, after: Date): Date | undefined {
+  return nextFireTime(cron, timezone, after);
+}
