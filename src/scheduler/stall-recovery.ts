@@ -30,12 +30,15 @@ export async function onBullStalled(ctx: RecoveryContext, queueJobId: string): P
   if (!row || row.status !== 'running') return;
   const entry = await ctx.queue.getJob(queueJobId);
   const worker = row.worker_id ?? 'unknown';
+  // Another worker may take the job over while this runs; then its newer `running` stands.
+  const expect = { workerId: row.worker_id, updatedAt: row.updated_at };
   if (row.cancel_requested_at) {
     await moveJob(ctx.db, jobId, ['running'], 'cancelled', {
       level: 'warning',
       message: `worker ${worker} stopped while the job was being cancelled`,
       fields: { error_code: 'CANCELLED', error_message: row.cancel_reason ?? 'cancelled' },
       closeRun: 'cancelled',
+      expect,
     });
     await ctx.queue.remove(queueJobId).catch(() => 0);
   } else if (entry?.deferredFailure) {
@@ -44,12 +47,14 @@ export async function onBullStalled(ctx: RecoveryContext, queueJobId: string): P
       message: `worker ${worker} stopped responding and the job has stalled more than ${ctx.maxStalledCount} time(s); failed`,
       fields: { error_code: 'UNAVAILABLE', error_message: LOST },
       closeRun: 'failed',
+      expect,
     });
   } else {
     await moveJob(ctx.db, jobId, ['running'], 'retrying', {
       level: 'warning',
       message: `worker ${worker} stopped responding; the job is queued to run again`,
       fields: { error_code: 'UNAVAILABLE', error_message: LOST },
+      expect,
     });
   }
   ctx.logger.warn({ jobId, worker }, 'stalled job recovered');

@@ -11,6 +11,12 @@ export interface MoveNote {
   attempt?: number;
   /** Closes the run with this status when the runner did not (the job ended outside the runner). */
   closeRun?: 'completed' | 'failed' | 'cancelled';
+  /**
+   * Applies only if the row is still the one the caller looked at (same worker, same last change).
+   * Observers acting on a stale report (a stall noticed after another worker already took the job
+   * over) must not overwrite the newer state.
+   */
+  expect?: { workerId: string | null; updatedAt: Date };
 }
 
 /**
@@ -21,6 +27,7 @@ export interface MoveNote {
  */
 export async function moveJob(db: Db, jobId: number, from: readonly JobStatus[], to: JobStatus, note: MoveNote): Promise<JobRow | undefined> {
   return db.transaction(async (tx) => {
+    if (note.expect && !(await jobStateRepo.isUnchanged(tx, jobId, note.expect.workerId, note.expect.updatedAt))) return undefined;
     const row = await runRepo.transitionJob(tx, jobId, from, to, note.fields);
     if (!row) return undefined;
     if (note.attempt !== undefined && note.attempt !== row.attempt) {

@@ -104,6 +104,13 @@ export const jobStateRepo = {
     return rows;
   },
 
+  /** Locks the job row and tells whether it still has this worker and this last-change stamp. */
+  async isUnchanged(q: Queryable, id: number, workerId: string | null, updatedAt: Date): Promise<boolean> {
+    const { rows } = await q.query<{ worker_id: string | null; updated_at: Date }>('SELECT worker_id, updated_at FROM jobs WHERE id = $1 FOR UPDATE', [id]);
+    const r = rows[0];
+    return !!r && r.worker_id === workerId && new Date(r.updated_at).getTime() === new Date(updatedAt).getTime();
+  },
+
   /** A job that finally succeeded keeps no error of an earlier attempt (job_logs keep the history). */
   async clearError(q: Queryable, id: number): Promise<void> {
     await q.query('UPDATE jobs SET error_code = NULL, error_message = NULL WHERE id = $1', [id]);
