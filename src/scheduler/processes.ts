@@ -1,0 +1,71 @@
+import { SynqxError } from '../core/errors.js';
+import type { AppConfig } from '../platform/config.js';
+import type { Logger } from '../platform/logger.js';
+import type { JobRunner } from '../services/job-runner.js';
+import type { Db } from '../store/db.js';
+import { openMetadataDb } from '../store/open-db.js';
+import { createDispatch, type Dispatch } from './dispatch.js';
+import { loadDispatchConfig, requireRedis } from './dispatch-config.js';
+
+/** Builds the engine-backed JobRunner once the metadata store is open. */
+export type RunnerFactory = (deps: { db: Db; logger: Logger }) => JobRunner | Promise<JobRunner>;
+
+export interface ProcessHandle {
+  readonly dispatch: Dispatch;
+  /** Graceful stop (SIGTERM): stop taking work, drain, close the queue connections and the store. */
+  close(): Promise<void>;
+}
+
+/** `synqx worker` and `synqx scheduler` share the queue through Redis and the records through Postgres. */
+export function requireSharedStores(app: Pick<AppConfig, 'redisUrl' | 'databaseUrl'>, command: string): void {
+  requireRedis(app, command);
+  if (!app.databaseUrl) {
+    throw new SynqxError(
+      'CONFIG_INVALID',
+      `"synqx ${command}" needs DATABASE_URL: separate processes share one Postgres metadata store (the embedded store belongs to one process).`,
+    );
+  }
+}
+
+async function open(app: AppConfig, logger: Logger, env: NodeJS.ProcessEnv): Promise<{ db: Db; dispatch: Dispatch }> {
+  const config = loadDispatchConfig(env, app.redisUrl);
+  const db = await openMetadataDb(app);
+  try {
+    return { db, dispatch: await createDispatch({ db, logger, config }) };
+  } catch (err) {
+    await db.close().catch(() => {});
+    throw err;
+  }
+}
+
+/** `synqx worker`: runs jobs from the shared queue until close(). */
+export async function startWorkerProcess(app: AppConfig, logger: Logger, makeRunner: RunnerFactory, env: NodeJS.ProcessEnv = process.env): Promise<ProcessHandle & { workerId: string; inFlight(): number[] }> {
+  requireSharedStores(app, 'worker');
+  const { db, dispatch } = await open(app, logger, env);
+  const worker = await dispatch.startWorker({ runner: await makeRunner({ db, logger }) });
+  return {
+    dispatch,
+    workerId: worker.workerId,
+    inFlight: () => worker.inFlight(),
+    async close() {
+      await worker.close();
+      await dispatch.close();
+      await db.close();
+    },
+  };
+}
+
+/** `synqx scheduler`: fires schedules, watches for stalled jobs and reconciles orphans until close(). */
+export async function startSchedulerProcess(app: AppConfig, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<ProcessHandle> {
+  requireSharedStores(app, 'scheduler');
+  const { db, dispatch } = await open(app, logger, env);
+  const scheduler = await dispatch.startScheduler();
+  return {
+    dispatch,
+    async close() {
+      await scheduler.close();
+      await dispatch.close();
+      await db.close();
+    },
+  };
+}
