@@ -51,7 +51,7 @@ export class Dispatch {
   readonly schedules: ScheduleService;
   readonly metrics: MetricsService;
   private readonly handles = new Set<{ close(): Promise<void> }>();
-  private readonly unsubscribe: (() => void) | undefined;
+  private readonly unsubscribes: Array<() => void> = [];
 
   private constructor(
     private readonly deps: DispatchDeps,
@@ -61,11 +61,22 @@ export class Dispatch {
     this.runs = new RunService({ db, logger, producer: engine.producer, pollMs: config.pollMs });
     this.schedules = new ScheduleService({ db, logger, producer: engine.producer });
     this.metrics = new MetricsService({ db, producer: engine.producer });
-    this.unsubscribe = deps.pipelines?.onChange((change) => {
-      void this.scheduleChanged(change.pipelineId).catch((err: unknown) =>
-        logger.warn({ err, pipelineId: change.pipelineId }, 'schedule change not applied yet; the periodic sync will'),
-      );
-    });
+    if (deps.pipelines) this.followPipelineChanges(deps.pipelines);
+  }
+
+  /**
+   * Applies schedule changes made through this process's PipelineService at once (the periodic
+   * sync covers changes made elsewhere). For composition roots that build the services after
+   * the dispatch.
+   */
+  followPipelineChanges(pipelines: Pick<PipelineService, 'onChange'>): void {
+    this.unsubscribes.push(
+      pipelines.onChange((change) => {
+        void this.scheduleChanged(change.pipelineId).catch((err: unknown) =>
+          this.deps.logger.warn({ err, pipelineId: change.pipelineId }, 'schedule change not applied yet; the periodic sync will'),
+        );
+      }),
+    );
   }
 
   static async create(deps: DispatchDeps): Promise<Dispatch> {
@@ -149,7 +160,7 @@ export class Dispatch {
   }
 
   async close(): Promise<void> {
-    this.unsubscribe?.();
+    this.unsubscribes.splice(0).forEach((u) => u());
     for (const h of [...this.handles].reverse()) await h.close();
     this.handles.clear();
     if (this.engine.kind === 'bullmq') {
