@@ -4,6 +4,9 @@ import { createApp } from '../api/app.js';
 import { SynqxError } from '../core/errors.js';
 import { isLoopbackHost, type AppConfig } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
+import { createDispatch, type Dispatch } from '../scheduler/dispatch.js';
+import { loadDispatchConfig } from '../scheduler/dispatch-config.js';
+import type { RunnerFactory } from '../scheduler/processes.js';
 import { createServices, type Services } from '../services/container.js';
 import type { Db } from '../store/db.js';
 import { openMetadataDb } from '../store/open-db.js';
@@ -13,7 +16,16 @@ export interface RunningServer {
   url: string;
   db: Db;
   services: Services;
+  dispatch: Dispatch;
   close(): Promise<void>;
+}
+
+export interface ServeOptions {
+  /** Run jobs in this process (synqx start). */
+  worker?: RunnerFactory;
+  /** Fire schedules from this process (synqx start). */
+  scheduler?: boolean;
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -29,8 +41,9 @@ export function assertSafeBinding(config: Pick<AppConfig, 'host' | 'apiTokens'>)
   }
 }
 
-export async function startApiServer(config: AppConfig, logger: Logger): Promise<RunningServer> {
+export async function startApiServer(config: AppConfig, logger: Logger, opts: ServeOptions = {}): Promise<RunningServer> {
   assertSafeBinding(config);
+  const dispatchConfig = loadDispatchConfig(opts.env ?? process.env, config.redisUrl);
   const db = await openMetadataDb(config);
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 })
@@ -39,7 +52,11 @@ export async function startApiServer(config: AppConfig, logger: Logger): Promise
     redis.on('error', () => {}); // reported through /health instead of crashing
     await redis.connect().catch((err: Error) => logger.warn({ err: err.message }, 'redis is not reachable yet'));
   }
-  const services = await createServices({ db, config, logger, redis });
+  const dispatch = await createDispatch({ db, logger, config: dispatchConfig });
+  const services = await createServices({ db, config, logger, redis, dispatch });
+  dispatch.followPipelineChanges(services.pipelines);
+  if (opts.worker) await dispatch.startWorker({ runner: await opts.worker({ db, logger }) });
+  if (opts.scheduler) await dispatch.startScheduler();
   const app = createApp({ config, logger, services });
   const server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
@@ -51,7 +68,15 @@ export async function startApiServer(config: AppConfig, logger: Logger): Promise
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   logger.info(
-    { url, store: db.kind, auth: config.apiTokens.length > 0 ? 'bearer' : 'off (loopback only)', docs: `${url}/docs` },
+    {
+      url,
+      store: db.kind,
+      dispatch: dispatch.mode,
+      worker: Boolean(opts.worker),
+      scheduler: Boolean(opts.scheduler),
+      auth: config.apiTokens.length > 0 ? 'bearer' : 'off (loopback only)',
+      docs: `${url}/docs`,
+    },
     'SynqX API listening',
   );
   return {
@@ -59,9 +84,13 @@ export async function startApiServer(config: AppConfig, logger: Logger): Promise
     url,
     db,
     services,
+    dispatch,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections?.();
+      // Open SSE streams would keep server.close() waiting for ever; cut connections right away.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      await dispatch.close();
       redis?.disconnect();
       await db.close();
     },

@@ -67,14 +67,13 @@ export async function startDispatchApp(opts: DispatchAppOptions): Promise<Dispat
   const logs: string[] = [];
   const logger = createLogger({ level: 'info', json: true, destination: { write: (l: string) => void logs.push(l) } });
   const config = { masterPassword: 'test-master-password', apiTokens: [], maxBodyBytes: 1_048_576 };
-  const base = await createServices({ db: store.db, config, logger });
   const prefix = uniquePrefix(opts.mode);
-  const dispatch = await createDispatch({ db: store.db, logger, config: testDispatchConfig(opts.mode, prefix, opts.config), pipelines: base.pipelines });
-  const services = { ...base, runs: dispatch.runs, schedules: dispatch.schedules, metrics: dispatch.metrics } as Services & DispatchServices;
+  const dispatch = await createDispatch({ db: store.db, logger, config: testDispatchConfig(opts.mode, prefix, opts.config) });
+  const services = await createServices({ db: store.db, config, logger, dispatch });
+  dispatch.followPipelineChanges(services.pipelines);
   const runner = (opts.runner as ScriptedJobRunner | undefined) ?? new ScriptedJobRunner(store.db);
   const worker = opts.worker === false ? undefined : await dispatch.startWorker({ runner });
   const app = createApp({ config, logger, services });
-  app.use(extraRouter(services).routes());
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -112,24 +111,4 @@ export async function startDispatchApp(opts: DispatchAppOptions): Promise<Dispat
       if (opts.mode === 'bullmq') await dropRedisPrefix(prefix);
     },
   };
-}
-
-function extraRouter(services: Services & DispatchServices): Router {
-  const mounted = new Set(allRoutes(services).map((r) => `${r.method} ${r.path}`));
-  const mine: RouteSpec[] = [
-    ...[...triggerRoutes(services), ...jobRoutes(services), ...runRoutes(services), ...metricsRoutes(services)].map((r) => ({ ...r, path: API_PREFIX + r.path })),
-    ...metricsRoutes(services),
-  ];
-  const router = new Router();
-  for (const route of mine) {
-    if (mounted.has(`${route.method} ${route.path}`)) continue;
-    router[route.method](route.path, async (ctx) => {
-      const input = parseRouteInput(route, ctx);
-      const result = await route.handler(input);
-      if (result.headers) for (const [k, v] of Object.entries(result.headers)) ctx.set(k, v);
-      ctx.status = result.status ?? 200;
-      if (result.body !== undefined) ctx.body = result.body;
-    });
-  }
-  return router;
 }

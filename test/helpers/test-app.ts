@@ -2,7 +2,12 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createApp } from '../../src/api/app.js';
 import { createLogger } from '../../src/platform/logger.js';
+import { createDispatch, type Dispatch } from '../../src/scheduler/dispatch.js';
+import { loadDispatchConfig } from '../../src/scheduler/dispatch-config.js';
 import { createServices, type Services } from '../../src/services/container.js';
+import type { JobRunner } from '../../src/services/job-runner.js';
+import type { Db } from '../../src/store/db.js';
+import type { Logger } from '../../src/platform/logger.js';
 import { openTestStore, type StoreKind, type TestStore } from './stores.js';
 
 export interface ApiResponse<T = any> {
@@ -16,6 +21,7 @@ export interface TestApp {
   url: string;
   store: TestStore;
   services: Services;
+  dispatch: Dispatch;
   /** Every log line the app wrote, as raw JSON text. */
   logs: string[];
   api<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse<T>>;
@@ -27,6 +33,8 @@ export interface TestAppOptions {
   apiTokens?: string[];
   masterPassword?: string;
   maxBodyBytes?: number;
+  /** Starts an in-process worker with this runner (embedded dispatch); without it jobs stay queued. */
+  runner?: (deps: { db: Db; logger: Logger; services: Services }) => JobRunner | Promise<JobRunner>;
 }
 
 /** The real app on a real port over a real store; logs captured in memory for secret checks. */
@@ -39,7 +47,10 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     apiTokens: opts.apiTokens ?? [],
     maxBodyBytes: opts.maxBodyBytes ?? 1_048_576,
   };
-  const services = await createServices({ db: store.db, config, logger });
+  const dispatch = await createDispatch({ db: store.db, logger, config: loadDispatchConfig({}, undefined) });
+  const services = await createServices({ db: store.db, config, logger, dispatch });
+  dispatch.followPipelineChanges(services.pipelines);
+  if (opts.runner) await dispatch.startWorker({ runner: await opts.runner({ db: store.db, logger, services }) });
   const app = createApp({ config, logger, services });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -49,6 +60,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     url,
     store,
     services,
+    dispatch,
     logs,
     async api(method, path, body, headers = {}) {
       const init: RequestInit = { method, headers: { ...headers } };
@@ -67,8 +79,10 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
       return { status: res.status, body: parsed as any, text, headers: res.headers };
     },
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await closed;
+      await dispatch.close();
       await store.close();
     },
   };

@@ -376,7 +376,7 @@ test('the password is nowhere in responses, logs or a pg_dump after create/get/l
 test('a service started with another MASTER_PASSWORD refuses the store, and says why', async (t) => {
   await create(uniq('sealed'));
   const logger = createLogger({ level: 'silent', json: true, destination: { write: () => {} } });
-  const err = await t.throwsAsync(createServices({ db: app.store.db, config: { masterPassword: 'not-the-right-one' }, logger }));
+  const err = await t.throwsAsync(createServices({ db: app.store.db, config: { masterPassword: 'not-the-right-one' }, logger, dispatch: app.services }));
   t.is((err as { code?: string }).code, 'CONFIG_INVALID');
   t.regex(err.message, /MASTER_PASSWORD does not match vault key .* sealed the stored connections/);
   t.false(err.message.includes('not-the-right-one'));
