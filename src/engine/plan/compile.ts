@@ -1,4 +1,4 @@
-import type { FieldProblem } from '../../core/errors.js';
+import { SynqxError, type FieldProblem } from '../../core/errors.js';
 import { DEFAULT_EDGE_TYPE, isOperatorType, NODE_ID_PATTERN, OPERATOR_TYPES, type OperatorType } from '../../core/pipeline.js';
 import { TRANSFORMS } from '../transforms/registry.js';
 import type { TransformSpec } from '../transforms/transform-spec.js';
@@ -223,8 +223,11 @@ function checkNode(info: NodeInfo, f: string, connectorTypes: readonly string[],
     } else {
       info.transform = spec;
       const parsed = spec.configSchema.safeParse(node.config ?? {});
-      if (parsed.success) info.config = parsed.data;
-      else {
+      if (parsed.success) {
+        info.config = parsed.data;
+        // Building the live transform parses its expressions, so a syntax error is a 422 now, with its position.
+        for (const p of buildProblems(spec, node.config ?? {})) err(`${f}.${p.field}`, p.error_type, `${spec.name} config: ${p.message}`);
+      } else {
         for (const issue of parsed.error.issues) {
           const path = [`${f}.config`, ...issue.path.map(String)].join('.');
           err(path, 'invalid_config', `${spec.name} config: ${issue.message}`);
@@ -302,4 +305,16 @@ function toPlanNode(info: NodeInfo): PlanNode {
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function buildProblems(spec: TransformSpec, config: unknown): FieldProblem[] {
+  const build = (spec as { build?: (c: unknown) => unknown }).build;
+  if (typeof build !== 'function') return [];
+  try {
+    build(config);
+    return [];
+  } catch (e) {
+    if (e instanceof SynqxError && e.code === 'VALIDATION_FAILED' && Array.isArray(e.details)) return e.details as FieldProblem[];
+    throw e;
+  }
 }

@@ -200,3 +200,18 @@ test('stored node ids travel into the plan', (t) => {
   t.true(r.ok);
   if (r.ok) t.deepEqual(r.plan.nodes.map((n) => n.dbId), [41, 42]);
 });
+
+test('a filter expression with a syntax error is reported at validation time with its position', (t) => {
+  const problems = errorsOf(
+    [extract('src', 1), transform('f', 'filter', { condition: 'age > and x' }, 2), load('dst', 3)],
+    [e('src', 'f'), e('f', 'dst')],
+  );
+  const p = problems.find((x) => x.field.startsWith('nodes.1.config.condition'));
+  t.truthy(p, JSON.stringify(problems));
+  t.regex(p!.message, /filter config: .*(position|column|at) \d+/i);
+});
+
+test('a valid filter expression compiles', (t) => {
+  const r = compilePlan({ nodes: [extract('src', 1), transform('f', 'filter', { condition: "age > 28 and country == 'DE'" }, 2), load('dst', 3)], edges: [e('src', 'f'), e('f', 'dst')] }, ctx);
+  t.true(r.ok, JSON.stringify(!r.ok && r.errors));
+});
