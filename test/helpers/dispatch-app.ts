@@ -17,7 +17,7 @@ import type { JobRunner } from '../../src/services/job-runner.js';
 import { dropRedisPrefix, TEST_REDIS_URL, uniquePrefix, type DispatchMode } from './dispatch-fixtures.js';
 import { ScriptedJobRunner } from './scripted-job-runner.js';
 import { openTestStore, type StoreKind, type TestStore } from './stores.js';
-import type { ApiResponse } from './test-app.js';
+import { apiClient, type ApiResponse } from './test-app.js';
 
 /** Short intervals so stalls, cancels and retries show within a test's time; production defaults are untouched. */
 export function testDispatchConfig(mode: DispatchMode, prefix: string, overrides: Partial<DispatchConfig> = {}): DispatchConfig {
@@ -87,22 +87,7 @@ export async function startDispatchApp(opts: DispatchAppOptions): Promise<Dispat
     worker,
     prefix,
     logs,
-    async api(method, path, body, headers = {}) {
-      const init: RequestInit = { method, headers: { ...headers } };
-      if (body !== undefined) {
-        init.body = typeof body === 'string' ? body : JSON.stringify(body);
-        (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
-      }
-      const res = await fetch(url + path, init);
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        /* not JSON */
-      }
-      return { status: res.status, body: parsed as any, text, headers: res.headers };
-    },
+    api: apiClient(url),
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
