@@ -1,8 +1,9 @@
 import type { z } from 'zod';
+import type { BatchSink, BatchSource } from '../core/data-ports.js';
 
 /**
- * What every connector declares and does on the control plane. The data plane (source/sink
- * factories) extends this interface later; the control plane only needs the pieces below.
+ * What every connector declares and does: the control plane (spec, test, discover) and the data
+ * plane (source and sink factories the pipeline runner opens per node).
  *
  * Config objects are parsed once by `configSchema` (strict: unknown keys are errors) and every
  * method receives the parsed object. `secretFields` names the top-level config keys that are
@@ -30,6 +31,31 @@ export interface Connector<C = any, A = any> {
   test(config: C, opts?: { signal?: AbortSignal }): Promise<TestResult>;
   /** Lists the tables (and, when asked, views) of one namespace with columns, keys and size estimates. */
   discover(config: C, opts?: DiscoverOptions): Promise<DiscoveredAsset[]>;
+  /**
+   * A source reading one asset with its (parsed) options. Creating it connects to nothing: the
+   * engine opens it, so a run that fails before streaming leaves no connection behind.
+   */
+  createSource(config: C, asset: AssetTarget, options: A, hints?: SourceHints): BatchSource;
+  /** A sink loading one destination asset with its (parsed) options; connects only when opened. */
+  createSink(config: C, asset: AssetTarget, options: A): BatchSink;
+}
+
+/** A registered asset as the data plane needs it (the row's other fields are control-plane business). */
+export interface AssetTarget {
+  name: string;
+  asset_type: 'table' | 'view' | 'query';
+  /** `schema.table`; null for query assets. */
+  fully_qualified_name: string | null;
+}
+
+/** What the runner knows about how a source's batches will be used. */
+export interface SourceHints {
+  /**
+   * Whether some batch may reach a sink unchanged. When false (every child is a transform), a
+   * connector that keeps wire bytes beside each batch for pass-through can skip that and halve
+   * the memory of batches in flight.
+   */
+  rawPassThrough?: boolean;
 }
 
 export interface TestResult {

@@ -1,10 +1,13 @@
-import type { Connector } from '../connector.js';
-import { postgresSecretValues } from './connect.js';
+import type { AssetTarget, Connector } from '../connector.js';
+import { SynqxError } from '../../core/errors.js';
+import { pgClientConfig, postgresSecretValues } from './connect.js';
 import { discoverPostgres } from './discover.js';
+import { createPostgresSink } from './sink.js';
+import { createPostgresSource } from './source.js';
 import { POSTGRES_SECRET_FIELDS, postgresAssetOptionsSchema, postgresConfigSchema, type PostgresAssetOptions, type PostgresConfig } from './spec.js';
 import { testPostgresConnection } from './test-connection.js';
 
-/** PostgreSQL: the control-plane half (spec, test, discover). The data plane adds source/sink here. */
+/** PostgreSQL: spec, test, discover, and COPY-based sources and sinks. */
 export const postgresConnector: Connector<PostgresConfig, PostgresAssetOptions> = {
   type: 'postgresql',
   aliases: ['postgres'],
@@ -16,4 +19,36 @@ export const postgresConnector: Connector<PostgresConfig, PostgresAssetOptions> 
   secretValues: postgresSecretValues,
   test: (config, opts) => testPostgresConnection(config, opts),
   discover: (config, opts) => discoverPostgres(config, opts),
+  createSource(config, asset, options, hints) {
+    const client = pgClientConfig(config);
+    if (asset.asset_type === 'query' || options.query) {
+      if (!options.query) throw new SynqxError('CONFIG_INVALID', `query asset "${asset.name}" has no query`);
+      return createPostgresSource(client, { query: options.query, batch_rows: options.batch_rows, batch_bytes: options.batch_bytes, keep_raw_copy: hints?.rawPassThrough });
+    }
+    return createPostgresSource(client, {
+      table: tableOf(asset),
+      schema: config.db_schema,
+      columns: options.columns,
+      where: options.where,
+      batch_rows: options.batch_rows,
+      batch_bytes: options.batch_bytes,
+      keep_raw_copy: hints?.rawPassThrough,
+    });
+  },
+  createSink(config, asset, options) {
+    if (asset.asset_type !== 'table') throw new SynqxError('CONFIG_INVALID', `asset "${asset.name}" is a ${asset.asset_type}; only tables can be destinations`);
+    return createPostgresSink(pgClientConfig(config), {
+      table: tableOf(asset),
+      schema: config.db_schema,
+      write_mode: options.write_mode,
+      upsert_keys: options.upsert_keys,
+      create_if_missing: options.create_if_missing,
+      commit_every_rows: options.commit_every_rows,
+    });
+  },
 };
+
+// Assets made before fully_qualified_name was filled in fall back to their bare name (db_schema applies).
+function tableOf(asset: AssetTarget): string {
+  return asset.fully_qualified_name ?? asset.name;
+}

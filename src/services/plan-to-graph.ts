@@ -1,0 +1,81 @@
+import type { AssetTarget, Connector } from '../connectors/connector.js';
+import { SynqxError } from '../core/errors.js';
+import type { ExecutionPlan, PlanNode, SinkPlanNode, SourcePlanNode } from '../engine/plan/compile.js';
+import type { RuntimeGraph, RuntimeNode } from '../engine/runtime/runtime-graph.js';
+import type { UsableAsset } from '../store/repos/asset-repo.js';
+import type { ConfigObject } from './connection-config.js';
+
+/** What plan-to-graph needs from the connection service: assets by id, and a connection opened for the data plane. */
+export interface EndpointResolver {
+  findUsable(assetIds: readonly number[]): Promise<UsableAsset[]>;
+  open(connectionId: number): Promise<{ connector: Connector; config: ConfigObject }>;
+}
+
+/**
+ * Turns a compiled plan into the coordinator's graph: one runtime node per plan node, same ids
+ * (the node_id, which is also step_runs.node_key), same edges; extract/load nodes get a source or
+ * sink from their asset's connector. Nothing connects here: the engine opens sources and sinks.
+ *
+ * Options of a source or sink are the asset's options with the node's config laid over them, so a
+ * pipeline can narrow a shared asset (its own `where`, `write_mode`); keys the connector does not
+ * know are ignored, since original SynqX node configs carry engine hints of their own.
+ */
+export async function planToGraph(plan: ExecutionPlan, resolver: EndpointResolver): Promise<RuntimeGraph> {
+  const assetIds = plan.nodes.flatMap((n) => (n.kind === 'source' ? [n.sourceAssetId] : n.kind === 'sink' ? [n.destinationAssetId] : []));
+  const assets = new Map((await resolver.findUsable([...new Set(assetIds)])).map((a) => [a.id, a]));
+  const opened = new Map<number, Promise<{ connector: Connector; config: ConfigObject }>>();
+  const connection = (id: number) => {
+    let c = opened.get(id);
+    if (!c) opened.set(id, (c = resolver.open(id)));
+    return c;
+  };
+  const byId = new Map(plan.nodes.map((n) => [n.nodeId, n]));
+  const nodes: RuntimeNode[] = [];
+  for (const node of plan.nodes) {
+    const base = { id: node.nodeId, order: node.orderIndex, inputs: [...node.inputs], outputs: [...node.outputs] };
+    if (node.kind === 'transform') {
+      nodes.push({ ...base, kind: 'transform', transform: node.transform.name, config: node.config });
+      continue;
+    }
+    const asset = assetOf(node, assets);
+    const { connector, config } = await connection(asset.connection_id);
+    const options = endpointOptions(connector, asset, node);
+    const target: AssetTarget = { name: asset.name, asset_type: asset.asset_type, fully_qualified_name: asset.fully_qualified_name };
+    const label = asset.fully_qualified_name ?? asset.name;
+    if (node.kind === 'source') {
+      const rawPassThrough = node.outputs.some((o) => byId.get(o)?.kind === 'sink');
+      nodes.push({ ...base, kind: 'source', label, source: connector.createSource(config, target, options, { rawPassThrough }) });
+    } else {
+      nodes.push({ ...base, kind: 'sink', label, sink: connector.createSink(config, target, options) });
+    }
+  }
+  return { nodes };
+}
+
+function assetOf(node: SourcePlanNode | SinkPlanNode, assets: Map<number, UsableAsset>): UsableAsset {
+  const id = node.kind === 'source' ? node.sourceAssetId : node.destinationAssetId;
+  const asset = assets.get(id);
+  // Validation checked this when the version was saved; the asset or its connection was deleted since.
+  if (!asset) throw new SynqxError('CONFIG_INVALID', `node "${node.nodeId}": asset ${id} no longer exists (or its connection was deleted)`);
+  if (node.kind === 'sink' && !asset.is_destination) {
+    throw new SynqxError('CONFIG_INVALID', `node "${node.nodeId}": asset "${asset.name}" is not marked as a destination`);
+  }
+  return asset;
+}
+
+function endpointOptions(connector: Connector, asset: UsableAsset, node: PlanNode): unknown {
+  const known = knownKeys(connector);
+  const overlay = Object.fromEntries(Object.entries(node.config as Record<string, unknown>).filter(([k]) => known === undefined || known.has(k)));
+  const parsed = connector.assetOptionsSchema.safeParse({ ...asset.config, ...overlay });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => ({ field: `nodes.${node.nodeId}.config.${i.path.join('.')}`, message: i.message, error_type: 'invalid_config' }));
+    throw new SynqxError('CONFIG_INVALID', `node "${node.nodeId}": invalid options for asset "${asset.name}": ${problems[0]!.message}`, { details: problems });
+  }
+  return parsed.data;
+}
+
+/** The option names of a connector's asset options (a zod object, possibly refined); undefined when it cannot tell. */
+function knownKeys(connector: Connector): Set<string> | undefined {
+  const shape = (connector.assetOptionsSchema as unknown as { shape?: Record<string, unknown>; def?: { shape?: Record<string, unknown> } }).shape;
+  return shape ? new Set(Object.keys(shape)) : undefined;
+}
