@@ -60,11 +60,11 @@ for (const kind of STORE_KINDS) {
     const got = await app.api('GET', `/api/v1/runs/${run.body.run_id}`);
     t.is(got.status, 200, got.text);
     t.like(got.body, { status: 'completed', total_extracted: 5000, total_loaded: 5000, total_nodes: 2 });
-    const steps = Object.fromEntries((got.body.step_runs as { node_key: string }[]).map((s) => [s.node_key, s]));
+    const steps = Object.fromEntries((got.body.step_runs as { id: number; node_key: string }[]).map((s) => [s.node_key, s]));
     t.like(steps.extract_users, { status: 'success', records_in: 5000, records_out: 5000 });
     t.like(steps.load_backup, { status: 'success', records_in: 5000, records_out: 5000 });
 
-    const stepLogs = await app.api('GET', `/api/v1/runs/${run.body.run_id}/steps/${(steps.load_backup as { id: number }).id}/logs`);
+    const stepLogs = await app.api('GET', `/api/v1/runs/${run.body.run_id}/steps/${steps.load_backup!.id}/logs`);
     t.is(stepLogs.status, 200, stepLogs.text);
     t.regex(stepLogs.text, /wrote 5,000 rows to public\.users_backup in /);
     t.false(app.logs.some((l) => l.includes(PASSWORD)), 'the password never reaches the logs');
