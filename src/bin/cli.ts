@@ -2,8 +2,13 @@ import { Command } from 'commander';
 import { config as loadDotenv } from 'dotenv';
 import { isSynqxError } from '../core/errors.js';
 import { SYNQX_VERSION } from '../core/version.js';
-import { loadConfig } from '../platform/config.js';
-import { createLogger } from '../platform/logger.js';
+import { loadConfig, type AppConfig } from '../platform/config.js';
+import { createLogger, type Logger } from '../platform/logger.js';
+import { requireRedis } from '../scheduler/dispatch-config.js';
+import { startSchedulerProcess, startWorkerProcess } from '../scheduler/processes.js';
+import { engineRunnerFactory } from './engine-runner.js';
+import { ConnectionService } from '../services/connection-service.js';
+import { openMetadataDb } from '../store/open-db.js';
 import { startApiServer } from './server.js';
 
 loadDotenv({ quiet: true });
@@ -14,16 +19,20 @@ function fail(err: unknown): never {
   process.exit(isSynqxError(err) && err.code === 'CONFIG_INVALID' ? 78 : 1);
 }
 
-async function serve(): Promise<void> {
+/** Starts a long-running part and stops it gracefully on SIGTERM/SIGINT (a second signal exits at once). */
+async function runUntilSignal(start: (config: AppConfig, logger: Logger) => Promise<{ close(): Promise<void> }>): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, json: config.jsonLogs });
-  const running = await startApiServer(config, logger);
+  const handle = await start(config, logger);
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    running.close().then(
+    logger.info({ signal }, 'shutting down: no new work, letting running jobs finish');
+    handle.close().then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
@@ -40,12 +49,55 @@ program.name('synqx').description('SynqX streaming ETL engine').version(SYNQX_VE
 
 program
   .command('start')
-  .description('run the API (and, once dispatch lands, the scheduler and a worker) in one process')
-  .action(() => serve().catch(fail));
+  .description('run the API, the scheduler and one worker in one process (in-process dispatch without REDIS_URL)')
+  .action(() =>
+    runUntilSignal((config, logger) => startApiServer(config, logger, { worker: engineRunnerFactory(config), scheduler: true })).catch(fail),
+  );
 
 program
   .command('api')
-  .description('run the REST API only')
-  .action(() => serve().catch(fail));
+  .description('run the REST API only (needs REDIS_URL: jobs are run by `synqx worker` processes)')
+  .action(() =>
+    runUntilSignal((config, logger) => {
+      requireRedis(config, 'api');
+      return startApiServer(config, logger);
+    }).catch(fail),
+  );
+
+program
+  .command('worker')
+  .description('run jobs from the shared queue (needs REDIS_URL and DATABASE_URL)')
+  .action(() => runUntilSignal((config, logger) => startWorkerProcess(config, logger, engineRunnerFactory(config))).catch(fail));
+
+program
+  .command('scheduler')
+  .description('fire cron schedules and watch for stalled jobs (needs REDIS_URL and DATABASE_URL)')
+  .action(() => runUntilSignal((config, logger) => startSchedulerProcess(config, logger)).catch(fail));
+
+program
+  .command('vault')
+  .description('manage the connection vault')
+  .command('rotate')
+  .description('seal every connection with a new key (new salt); with --new-password-env VAR, derived from that variable instead of MASTER_PASSWORD')
+  .option('--new-password-env <var>', 'environment variable holding the new master password')
+  .action(async (opts: { newPasswordEnv?: string }) => {
+    try {
+      const config = loadConfig();
+      const logger = createLogger({ level: 'warn', json: config.jsonLogs });
+      const next = opts.newPasswordEnv ? process.env[opts.newPasswordEnv] : undefined;
+      if (opts.newPasswordEnv && !next) throw new Error(`environment variable ${opts.newPasswordEnv} is empty or not set`);
+      const db = await openMetadataDb(config);
+      try {
+        const connections = await ConnectionService.create({ db, config, logger });
+        const r = await connections.rotateVaultKey(next ? { masterPassword: next } : {});
+        process.stdout.write(`vault key rotated: new key ${r.key_id}, ${r.resealed} connection(s) re-sealed, ${r.retired_keys} key(s) retired\n`);
+        if (next) process.stdout.write(`set MASTER_PASSWORD to the new value (from ${opts.newPasswordEnv}) before the next start\n`);
+      } finally {
+        await db.close();
+      }
+    } catch (err) {
+      fail(err);
+    }
+  });
 
 program.parseAsync(process.argv).catch(fail);
