@@ -125,7 +125,7 @@ export function validatePipelineDocument(raw: unknown): ParsedPipeline {
   const problems: FieldProblem[] = [];
   const add = (field: string, message: string, error_type = 'invalid') => problems.push({ field, message, error_type });
 
-  const connections = new Map<string, { connector: Connector; config: unknown; secrets: string[] }>();
+  const connections = new Map<string, { connector: Connector; config: unknown | undefined; secrets: string[] }>();
   for (const [name, entry] of Object.entries(doc.connections)) {
     const { type = 'postgresql', ...fields } = entry;
     const connector = findConnector(type);
@@ -136,9 +136,9 @@ export function validatePipelineDocument(raw: unknown): ParsedPipeline {
     const parsed = connector.configSchema.safeParse(fields);
     if (!parsed.success) {
       for (const i of parsed.error.issues) add(['connections', name, ...i.path.map(String)].join('.'), i.message, 'invalid_connection');
-      continue;
     }
-    connections.set(name, { connector, config: parsed.data, secrets: connector.secretValues(parsed.data) });
+    // Kept with an invalid config too, so the nodes using it still get their options checked.
+    connections.set(name, { connector, config: parsed.data, secrets: parsed.success ? connector.secretValues(parsed.data) : [] });
   }
 
   const endpoints = new Map<string, { connector: Connector; config: unknown; target: AssetTarget; options: unknown; label: string }>();
@@ -168,6 +168,7 @@ export function validatePipelineDocument(raw: unknown): ParsedPipeline {
       for (const i of parsed.error.issues) add([f, 'options', ...i.path.map(String)].join('.'), i.message, 'invalid_options');
       return;
     }
+    if (conn.config === undefined) return;
     const target: AssetTarget = node.table
       ? { name: node.table, asset_type: 'table', fully_qualified_name: node.table }
       : { name: node.id, asset_type: 'query', fully_qualified_name: null };
