@@ -8,6 +8,7 @@ import { runRepo, type JobRow, type RunRow, type StepRunRow } from '../store/rep
 import type { ConnectionService } from './connection-service.js';
 import type { JobOutcome, JobRunner } from './job-runner.js';
 import type { PipelineService } from './pipeline-service.js';
+import { StoreChunkCheckpoints } from './load-checkpoints.js';
 import { planToGraph } from './plan-to-graph.js';
 import { StoreRunReporter, resetRunRecord } from './store-run-reporter.js';
 
@@ -58,8 +59,11 @@ export class PipelineRunner implements JobRunner {
     const prepared = await this.prepare(job, run, signal, context);
     if (prepared.kind === 'done') return prepared.outcome;
     let graph;
+    let checkpoints: StoreChunkCheckpoints;
     try {
-      graph = await planToGraph(prepared.plan, { findUsable: (ids) => this.deps.connections.assets.findUsable(ids), open: (id) => this.deps.connections.open(id) });
+      checkpoints = await StoreChunkCheckpoints.forJob(db, job.id, prepared.steps);
+      const resolver = { findUsable: (ids: readonly number[]) => this.deps.connections.assets.findUsable(ids), open: (id: number) => this.deps.connections.open(id) };
+      graph = await planToGraph(prepared.plan, resolver, checkpoints);
     } catch (err) {
       return this.endEarly(job, run, prepared.steps, err, signal);
     }
@@ -72,6 +76,7 @@ export class PipelineRunner implements JobRunner {
       mailboxDepth: this.deps.mailboxDepth,
     });
     if (result.reporterErrors.length > 0) await this.rewriteFinal(reporter, result, log);
+    if (result.status === 'completed') await this.completeCheckpoints(checkpoints, log);
     log.info({ status: result.status, extracted: result.totals.total_extracted, loaded: result.totals.total_loaded, code: result.error?.code }, 'run finished');
     return outcomeOf(result);
   }
@@ -120,6 +125,15 @@ export class PipelineRunner implements JobRunner {
       this.deps.logger.error({ jobId: job.id, err: writeErr }, 'could not record the end of a run');
     }
     return { status, error };
+  }
+
+  /** Chunked loads finished; failing to say so only risks a later re-run of this job skipping rows, so it is logged, not fatal. */
+  private async completeCheckpoints(checkpoints: StoreChunkCheckpoints, log: Logger): Promise<void> {
+    try {
+      await checkpoints.completed();
+    } catch (err) {
+      log.error({ err }, 'could not mark the chunked-load checkpoints complete');
+    }
   }
 
   /** A reporter write failed (say the metadata store blinked): try the final state once more. */

@@ -4,6 +4,8 @@ import type { ExecutionPlan, PlanNode, SinkPlanNode, SourcePlanNode } from '../e
 import type { RuntimeGraph, RuntimeNode } from '../engine/runtime/runtime-graph.js';
 import type { UsableAsset } from '../store/repos/asset-repo.js';
 import type { ConfigObject } from './connection-config.js';
+import type { ChunkCheckpoints } from './load-checkpoints.js';
+import { RESUMABLE_CONNECTOR, createOrderedPostgresSource, createResumablePostgresSink } from './resumable-endpoints.js';
 
 /** What plan-to-graph needs from the connection service: assets by id, and a connection opened for the data plane. */
 export interface EndpointResolver {
@@ -19,8 +21,12 @@ export interface EndpointResolver {
  * Options of a source or sink are the asset's options with the node's config laid over them, so a
  * pipeline can narrow a shared asset (its own `where`, `write_mode`); keys the connector does not
  * know are ignored, since original SynqX node configs carry engine hints of their own.
+ *
+ * With `checkpoints`, loads that commit in chunks (`commit_every_rows`) record every committed
+ * chunk and resume after the chunks their retry chain already committed; the sources feeding them
+ * are read in primary-key order so that the skipped rows are the committed ones.
  */
-export async function planToGraph(plan: ExecutionPlan, resolver: EndpointResolver): Promise<RuntimeGraph> {
+export async function planToGraph(plan: ExecutionPlan, resolver: EndpointResolver, checkpoints?: ChunkCheckpoints): Promise<RuntimeGraph> {
   const assetIds = plan.nodes.flatMap((n) => (n.kind === 'source' ? [n.sourceAssetId] : n.kind === 'sink' ? [n.destinationAssetId] : []));
   const assets = new Map((await resolver.findUsable([...new Set(assetIds)])).map((a) => [a.id, a]));
   const opened = new Map<number, Promise<{ connector: Connector; config: ConfigObject }>>();
@@ -30,6 +36,7 @@ export async function planToGraph(plan: ExecutionPlan, resolver: EndpointResolve
     return c;
   };
   const byId = new Map(plan.nodes.map((n) => [n.nodeId, n]));
+  const ordered = checkpoints ? feedsChunkedLoad(plan, assets) : new Set<string>();
   const nodes: RuntimeNode[] = [];
   for (const node of plan.nodes) {
     const base = { id: node.nodeId, order: node.orderIndex, inputs: [...node.inputs], outputs: [...node.outputs] };
@@ -42,14 +49,48 @@ export async function planToGraph(plan: ExecutionPlan, resolver: EndpointResolve
     const options = endpointOptions(connector, asset, node);
     const target: AssetTarget = { name: asset.name, asset_type: asset.asset_type, fully_qualified_name: asset.fully_qualified_name };
     const label = asset.fully_qualified_name ?? asset.name;
+    const chunked = checkpoints !== undefined && connector.type === RESUMABLE_CONNECTOR;
     if (node.kind === 'source') {
       const rawPassThrough = node.outputs.some((o) => byId.get(o)?.kind === 'sink');
-      nodes.push({ ...base, kind: 'source', label, source: connector.createSource(config, target, options, { rawPassThrough }) });
+      const stable = chunked && ordered.has(node.nodeId) && asset.asset_type !== 'query' && !(options as { query?: string }).query;
+      if (ordered.has(node.nodeId) && !stable) {
+        await checkpoints!.note(node.nodeId, 'warning', `${label} feeds a load with chunked commits but cannot be ordered by a key: a resumed load may skip or repeat rows`);
+      }
+      const source = stable
+        ? createOrderedPostgresSource(config as never, target, options as never, rawPassThrough, (m) => checkpoints!.note(node.nodeId, 'warning', m))
+        : connector.createSource(config, target, options, { rawPassThrough });
+      nodes.push({ ...base, kind: 'source', label, source });
+    } else if (chunked && (options as { commit_every_rows?: number }).commit_every_rows) {
+      const assetId = node.destinationAssetId;
+      const resume = await checkpoints!.resumeFrom(node.nodeId, assetId);
+      const earlierChunks = resume?.chunks ?? 0;
+      const sink = createResumablePostgresSink(config as never, target, options as never, resume?.rowsCommitted ?? 0, {
+        onChunkCommitted: (c) => checkpoints!.chunkCommitted(node.nodeId, assetId, { ...c, chunk: earlierChunks + c.chunk }),
+      });
+      nodes.push({ ...base, kind: 'sink', label, sink });
     } else {
       nodes.push({ ...base, kind: 'sink', label, sink: connector.createSink(config, target, options) });
     }
   }
   return { nodes };
+}
+
+/** Ids of the nodes upstream of a load whose destination asset or node config asks for chunked commits. */
+function feedsChunkedLoad(plan: ExecutionPlan, assets: Map<number, UsableAsset>): Set<string> {
+  const byId = new Map(plan.nodes.map((n) => [n.nodeId, n]));
+  const out = new Set<string>();
+  const visit = (id: string) => {
+    const n = byId.get(id);
+    if (!n || out.has(id)) return;
+    out.add(id);
+    for (const i of n.inputs) visit(i);
+  };
+  for (const n of plan.nodes) {
+    if (n.kind !== 'sink') continue;
+    const cfg = { ...(assets.get(n.destinationAssetId)?.config as Record<string, unknown> | undefined), ...(n.config as Record<string, unknown>) };
+    if (cfg.commit_every_rows) for (const i of n.inputs) visit(i);
+  }
+  return out;
 }
 
 function assetOf(node: SourcePlanNode | SinkPlanNode, assets: Map<number, UsableAsset>): UsableAsset {
