@@ -6,7 +6,9 @@ import { loadConfig, type AppConfig } from '../platform/config.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { requireRedis } from '../scheduler/dispatch-config.js';
 import { startSchedulerProcess, startWorkerProcess } from '../scheduler/processes.js';
+import { registerCopyCommand } from './copy-command.js';
 import { engineRunnerFactory } from './engine-runner.js';
+import { registerRunCommand } from './run-command.js';
 import { ConnectionService } from '../services/connection-service.js';
 import { openMetadataDb } from '../store/open-db.js';
 import { startApiServer } from './server.js';
@@ -99,5 +101,8 @@ program
       fail(err);
     }
   });
+
+registerCopyCommand(program);
+registerRunCommand(program);
 
 program.parseAsync(process.argv).catch(fail);
