@@ -37,7 +37,9 @@ export interface Connector<C = any, A = any> {
    */
   createSource(config: C, asset: AssetTarget, options: A, hints?: SourceHints): BatchSource;
   /** A sink loading one destination asset with its (parsed) options; connects only when opened. */
-  createSink(config: C, asset: AssetTarget, options: A): BatchSink;
+  createSink(config: C, asset: AssetTarget, options: A, hints?: SinkHints): BatchSink;
+  /** True when the connector's sources can read in a stable order and its sinks can resume chunked commits. */
+  resumableLoads?: boolean;
 }
 
 /** A registered asset as the data plane needs it (the row's other fields are control-plane business). */
@@ -56,6 +58,26 @@ export interface SourceHints {
    * the memory of batches in flight.
    */
   rawPassThrough?: boolean;
+  /**
+   * Read in a stable order (the table's primary key), so that a resumed chunked load can skip the
+   * rows an earlier attempt committed. `warn` is told when no such order exists.
+   */
+  stableOrder?: boolean;
+  warn?: (message: string) => Promise<void>;
+}
+
+export interface CommittedChunkInfo {
+  chunk: number;
+  rowsCommitted: number;
+  rowsInChunk: number;
+}
+
+/** How a chunked load resumes and records its progress. */
+export interface SinkHints {
+  /** Rows an earlier attempt already committed: the sink skips this many incoming rows. */
+  resumeAfterRows?: number;
+  /** Awaited after each chunk's COMMIT, so progress is recorded before the load goes on. */
+  onChunkCommitted?: (chunk: CommittedChunkInfo) => void | Promise<void>;
 }
 
 export interface TestResult {

@@ -5,7 +5,6 @@ import type { RuntimeGraph, RuntimeNode } from '../engine/runtime/runtime-graph.
 import type { UsableAsset } from '../store/repos/asset-repo.js';
 import type { ConfigObject } from './connection-config.js';
 import type { ChunkCheckpoints } from './load-checkpoints.js';
-import { RESUMABLE_CONNECTOR, createOrderedPostgresSource, createResumablePostgresSink } from './resumable-endpoints.js';
 
 /** What plan-to-graph needs from the connection service: assets by id, and a connection opened for the data plane. */
 export interface EndpointResolver {
@@ -49,22 +48,24 @@ export async function planToGraph(plan: ExecutionPlan, resolver: EndpointResolve
     const options = endpointOptions(connector, asset, node);
     const target: AssetTarget = { name: asset.name, asset_type: asset.asset_type, fully_qualified_name: asset.fully_qualified_name };
     const label = asset.fully_qualified_name ?? asset.name;
-    const chunked = checkpoints !== undefined && connector.type === RESUMABLE_CONNECTOR;
+    const chunked = checkpoints !== undefined && connector.resumableLoads === true;
     if (node.kind === 'source') {
       const rawPassThrough = node.outputs.some((o) => byId.get(o)?.kind === 'sink');
       const stable = chunked && ordered.has(node.nodeId) && asset.asset_type !== 'query' && !(options as { query?: string }).query;
       if (ordered.has(node.nodeId) && !stable) {
         await checkpoints!.note(node.nodeId, 'warning', `${label} feeds a load with chunked commits but cannot be ordered by a key: a resumed load may skip or repeat rows`);
       }
-      const source = stable
-        ? createOrderedPostgresSource(config as never, target, options as never, rawPassThrough, (m) => checkpoints!.note(node.nodeId, 'warning', m))
-        : connector.createSource(config, target, options, { rawPassThrough });
+      const source = connector.createSource(config, target, options, {
+        rawPassThrough,
+        ...(stable ? { stableOrder: true, warn: (m: string) => checkpoints!.note(node.nodeId, 'warning', m) } : {}),
+      });
       nodes.push({ ...base, kind: 'source', label, source });
     } else if (chunked && (options as { commit_every_rows?: number }).commit_every_rows) {
       const assetId = node.destinationAssetId;
       const resume = await checkpoints!.resumeFrom(node.nodeId, assetId);
       const earlierChunks = resume?.chunks ?? 0;
-      const sink = createResumablePostgresSink(config as never, target, options as never, resume?.rowsCommitted ?? 0, {
+      const sink = connector.createSink(config, target, options, {
+        resumeAfterRows: resume?.rowsCommitted ?? 0,
         onChunkCommitted: (c) => checkpoints!.chunkCommitted(node.nodeId, assetId, { ...c, chunk: earlierChunks + c.chunk }),
       });
       nodes.push({ ...base, kind: 'sink', label, sink });

@@ -3,6 +3,7 @@ import { SynqxError } from '../../core/errors.js';
 import { pgClientConfig, postgresSecretValues } from './connect.js';
 import { discoverPostgres } from './discover.js';
 import { createPostgresSink } from './sink.js';
+import { createOrderedPostgresSource } from './ordered-source.js';
 import { createPostgresSource } from './source.js';
 import { POSTGRES_SECRET_FIELDS, postgresAssetOptionsSchema, postgresConfigSchema, type PostgresAssetOptions, type PostgresConfig } from './spec.js';
 import { testPostgresConnection } from './test-connection.js';
@@ -25,6 +26,9 @@ export const postgresConnector: Connector<PostgresConfig, PostgresAssetOptions> 
       if (!options.query) throw new SynqxError('CONFIG_INVALID', `query asset "${asset.name}" has no query`);
       return createPostgresSource(client, { query: options.query, batch_rows: options.batch_rows, batch_bytes: options.batch_bytes, keep_raw_copy: hints?.rawPassThrough });
     }
+    if (hints?.stableOrder) {
+      return createOrderedPostgresSource(config, asset, options, hints.rawPassThrough ?? true, hints.warn ?? (async () => {}));
+    }
     return createPostgresSource(client, {
       table: tableOf(asset),
       schema: config.db_schema,
@@ -35,7 +39,8 @@ export const postgresConnector: Connector<PostgresConfig, PostgresAssetOptions> 
       keep_raw_copy: hints?.rawPassThrough,
     });
   },
-  createSink(config, asset, options) {
+  resumableLoads: true,
+  createSink(config, asset, options, hints) {
     if (asset.asset_type !== 'table') throw new SynqxError('CONFIG_INVALID', `asset "${asset.name}" is a ${asset.asset_type}; only tables can be destinations`);
     return createPostgresSink(pgClientConfig(config), {
       table: tableOf(asset),
@@ -44,7 +49,8 @@ export const postgresConnector: Connector<PostgresConfig, PostgresAssetOptions> 
       upsert_keys: options.upsert_keys,
       create_if_missing: options.create_if_missing,
       commit_every_rows: options.commit_every_rows,
-    });
+      ...(hints?.resumeAfterRows ? { resume_after_rows: hints.resumeAfterRows } : {}),
+    }, hints?.onChunkCommitted ? { onChunkCommitted: hints.onChunkCommitted } : undefined);
   },
 };
 

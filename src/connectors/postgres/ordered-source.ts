@@ -1,49 +1,16 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
 import pg from 'pg';
-import type { AssetTarget } from '../connectors/connector.js';
-import { readTable } from '../connectors/postgres/catalog.js';
-import { pgClientConfig } from '../connectors/postgres/connect.js';
-import { createPostgresSink, type PostgresSinkHooks } from '../connectors/postgres/sink.js';
-import { createPostgresSource, type PostgresSource } from '../connectors/postgres/source.js';
-import type { PostgresAssetOptions, PostgresConfig } from '../connectors/postgres/spec.js';
-import type { BatchSink, BatchSource } from '../core/data-ports.js';
-import { SynqxError } from '../core/errors.js';
-import { parseQualifiedName } from '../core/sql.js';
-
-/*
- * Resume and stable ordering are not (yet) part of the generic Connector interface, whose
- * createSource/createSink take no hooks; until they are, chunked loads build their Postgres
- * endpoints here with the same options postgres-connector.ts passes, plus those two.
- */
-
-export const RESUMABLE_CONNECTOR = 'postgresql';
+import type { AssetTarget } from '../connector.js';
+import type { BatchSource } from '../../core/data-ports.js';
+import { SynqxError } from '../../core/errors.js';
+import { parseQualifiedName } from '../../core/sql.js';
+import { readTable } from './catalog.js';
+import { pgClientConfig } from './connect.js';
+import { createPostgresSource, type PostgresSource } from './source.js';
+import type { PostgresAssetOptions, PostgresConfig } from './spec.js';
 
 function tableOf(asset: AssetTarget): string {
   return asset.fully_qualified_name ?? asset.name;
-}
-
-/** A Postgres destination with chunk hooks and the rows to skip. */
-export function createResumablePostgresSink(
-  config: PostgresConfig,
-  asset: AssetTarget,
-  options: PostgresAssetOptions,
-  resumeAfterRows: number,
-  hooks: PostgresSinkHooks,
-): BatchSink {
-  if (asset.asset_type !== 'table') throw new SynqxError('CONFIG_INVALID', `asset "${asset.name}" is a ${asset.asset_type}; only tables can be destinations`);
-  return createPostgresSink(
-    pgClientConfig(config),
-    {
-      table: tableOf(asset),
-      schema: config.db_schema,
-      write_mode: options.write_mode,
-      upsert_keys: options.upsert_keys,
-      create_if_missing: options.create_if_missing,
-      commit_every_rows: options.commit_every_rows,
-      resume_after_rows: resumeAfterRows,
-    },
-    hooks,
-  );
 }
 
 /**
