@@ -46,6 +46,7 @@ const envSchema = z.object({
   ),
   SYNQX_HOME: z.preprocess(emptyToUndefined, z.string().optional()),
   MAX_BODY_BYTES: z.preprocess(emptyToUndefined, z.coerce.number().int().positive().default(1_048_576)),
+  TRANSFORM_THREADS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(64).default(2)),
 });
 
 export interface AppConfig {
@@ -62,6 +63,8 @@ export interface AppConfig {
   environment: string;
   home: string;
   maxBodyBytes: number;
+  /** Piscina threads that run transforms in a worker; 0 runs them on the worker's own thread. */
+  transformThreads: number;
 }
 
 export function isDevelopment(config: Pick<AppConfig, 'environment'>): boolean {
@@ -114,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     environment,
     home: resolve(e.SYNQX_HOME ?? resolve(process.cwd(), '.synqx')),
     maxBodyBytes: e.MAX_BODY_BYTES,
+    transformThreads: e.TRANSFORM_THREADS,
   };
 }
 
