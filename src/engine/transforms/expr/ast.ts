@@ -75,7 +75,28 @@ export interface Like extends Span {
   escape?: Expr;
 }
 
-export type Expr = ColumnRef | Literal | Unary | Binary | IsNull | InList | Between | Like;
+/** A function call; `name` is lower-cased. `extract(field from ts)` is a call whose first argument is the field as a string literal. */
+export interface Call extends Span {
+  kind: 'call';
+  name: string;
+  args: Expr[];
+}
+
+export interface Case extends Span {
+  kind: 'case';
+  whens: { when: Expr; then: Expr }[];
+  otherwise?: Expr;
+}
+
+export type CastTarget = 'int' | 'bigint' | 'double' | 'text' | 'bool' | 'date' | 'timestamp';
+
+export interface Cast extends Span {
+  kind: 'cast';
+  operand: Expr;
+  target: CastTarget;
+}
+
+export type Expr = ColumnRef | Literal | Unary | Binary | IsNull | InList | Between | Like | Call | Case | Cast;
 
 /** The column names an expression reads, in first-use order. */
 export function columnsOf(expr: Expr, into: string[] = []): string[] {
@@ -105,6 +126,17 @@ export function columnsOf(expr: Expr, into: string[] = []): string[] {
         visit(e.pattern);
         if (e.escape) visit(e.escape);
         return;
+      case 'call':
+        return e.args.forEach(visit);
+      case 'case':
+        e.whens.forEach((w) => {
+          visit(w.when);
+          visit(w.then);
+        });
+        if (e.otherwise) visit(e.otherwise);
+        return;
+      case 'cast':
+        return visit(e.operand);
     }
   };
   visit(expr);

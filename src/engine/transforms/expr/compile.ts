@@ -1,6 +1,9 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
+import { SynqxError } from '../../../core/errors.js';
 import type { Expr } from './ast.js';
+import { bindCast } from './casts.js';
 import { expressionError } from './expr-error.js';
+import { bindCall, bindCase } from './functions.js';
 import * as k from './kernels.js';
 import {
   isNumeric,
@@ -20,6 +23,8 @@ export interface EvalFrame {
   batch: RecordBatch;
   n: number;
   column(index: number): Val;
+  /** The run's start time in epoch microseconds, for now(). */
+  now?: number;
 }
 
 /** An expression checked against one schema: its result type and a column-at-a-time evaluator. */
@@ -34,12 +39,13 @@ export function bindExpression(expr: Expr, schema: Schema): Bound {
   return new Binder(schema).bind(expr);
 }
 
-export function frameFor(batch: RecordBatch, schema: Schema): EvalFrame {
+export function frameFor(batch: RecordBatch, schema: Schema, now?: Date): EvalFrame {
   const cache = new Map<number, Val>();
   const n = batch.numRows;
   return {
     batch,
     n,
+    now: now === undefined ? undefined : now.getTime() * 1000,
     column(index) {
       let v = cache.get(index);
       if (!v) {
@@ -50,6 +56,11 @@ export function frameFor(batch: RecordBatch, schema: Schema): EvalFrame {
       return v;
     },
   };
+}
+
+function nowOf(f: EvalFrame, pos: number): number {
+  if (f.now === undefined) throw new SynqxError('INTERNAL', `now() needs the run's start time, but the caller gave none (at position ${pos + 1})`);
+  return f.now;
 }
 
 const constant = (value: Scalar): Bound => ({ type: value.type, constant: value, eval: () => value });
@@ -135,6 +146,24 @@ class Binder {
         }
         const regex = k.likeToRegExp(pattern.constant.value!, e.caseInsensitive, escape);
         return this.fold({ type: 'bool', eval: (f) => k.likeMatch(operand.eval(f), regex, e.negated, f.n) }, [operand]);
+      }
+      case 'call': {
+        if (e.name === 'now') {
+          // Never folded: the value comes from the frame (the run's start), not from the expression.
+          return { type: 'time', eval: (f) => ({ s: true, type: 'time', value: nowOf(f, e.pos) }) };
+        }
+        const args = e.args.map((a) => this.bind(a));
+        return this.fold(bindCall(e, args), args);
+      }
+      case 'case': {
+        const whens = e.whens.map((w) => this.bind(w.when));
+        const thens = e.whens.map((w) => this.bind(w.then));
+        const otherwise = e.otherwise ? this.bind(e.otherwise) : undefined;
+        return this.fold(bindCase(e, whens, thens, otherwise), [...whens, ...thens, ...(otherwise ? [otherwise] : [])]);
+      }
+      case 'cast': {
+        const operand = this.bind(e.operand);
+        return this.fold(bindCast(e, operand), [operand]);
       }
     }
   }

@@ -41,8 +41,9 @@ export class Expression {
     return b;
   }
 
-  evaluate(batch: RecordBatch): Val {
-    return this.bind(batch.schema).eval(frameFor(batch, batch.schema));
+  /** `ctx.now` (the run's start) is what now() returns; only expressions that call now() need it. */
+  evaluate(batch: RecordBatch, ctx?: { readonly now: Date }): Val {
+    return this.bind(batch.schema).eval(frameFor(batch, batch.schema, ctx?.now));
   }
 
   /** Checks that the expression is a condition over this schema (boolean or NULL). */
@@ -55,9 +56,9 @@ export class Expression {
   }
 
   /** One byte per row: 1 where the condition is true; false and NULL both give 0, as in SQL WHERE. */
-  predicateMask(batch: RecordBatch): Uint8Array {
+  predicateMask(batch: RecordBatch, ctx?: { readonly now: Date }): Uint8Array {
     const n = batch.numRows;
-    const v = this.bindPredicate(batch.schema).eval(frameFor(batch, batch.schema));
+    const v = this.bindPredicate(batch.schema).eval(frameFor(batch, batch.schema, ctx?.now));
     if (v.s) return new Uint8Array(n).fill(v.value === true ? 1 : 0);
     if (v.type !== 'bool') return new Uint8Array(n);
     if (!v.valid) return v.values.length === n ? v.values : v.values.slice(0, n);

@@ -1,5 +1,6 @@
-import type { ArithmeticOp, ComparisonOp, Expr, LiteralValue } from './ast.js';
+import type { ArithmeticOp, CastTarget, ComparisonOp, Expr, LiteralValue } from './ast.js';
 import { expressionError } from './expr-error.js';
+import { arityText, FUNCTION_ARITY } from './function-signatures.js';
 import { tokenize, type Token } from './tokenizer.js';
 
 /**
@@ -12,7 +13,15 @@ const BP = { or: 10, and: 20, not: 30, compare: 40, additive: 50, multiplicative
 
 const COMPARISONS: ReadonlySet<string> = new Set(['=', '!=', '<', '<=', '>', '>=']);
 const PREDICATE_WORDS: ReadonlySet<string> = new Set(['in', 'between', 'like', 'ilike']);
-const NOT_YET: ReadonlySet<string> = new Set(['case', 'cast', 'when', 'then', 'else', 'end', 'as', 'escape']);
+const NOT_YET: ReadonlySet<string> = new Set(['when', 'then', 'else', 'end', 'as', 'escape']);
+const CAST_TARGETS: Readonly<Record<string, CastTarget>> = {
+  int: 'int', integer: 'int', int4: 'int', smallint: 'int', int2: 'int',
+  bigint: 'bigint', int8: 'bigint',
+  double: 'double', float: 'double', float8: 'double', real: 'double', float4: 'double', numeric: 'double', decimal: 'double',
+  text: 'text', varchar: 'text', string: 'text',
+  bool: 'bool', boolean: 'bool',
+  date: 'date', timestamp: 'timestamp', timestamptz: 'timestamp',
+};
 const START_OF_VALUE = ['a column', 'a literal', '(', 'not', '-'];
 
 export function parseExpression(src: string): Expr {
@@ -160,6 +169,89 @@ class Parser {
     }
   }
 
+  private call(name: Token): Expr {
+    const fn = name.text.toLowerCase();
+    const arity = FUNCTION_ARITY[fn];
+    if (!arity) {
+      throw expressionError('expression_syntax', name.pos, `unknown function ${name.text}(); known functions: ${Object.keys(FUNCTION_ARITY).sort().join(', ')}`, ['a known function']);
+    }
+    this.next(); // (
+    const args: Expr[] = [];
+    if (fn === 'extract') {
+      const field = this.next();
+      if (field.kind !== 'ident' && field.kind !== 'string') {
+        throw expressionError('expression_syntax', field.pos, `expected a field name such as year, found ${describe(field)}`, ['a field name']);
+      }
+      args.push({ kind: 'literal', literal: { type: 'string', value: field.value.toLowerCase() }, pos: field.pos, end: field.end });
+      const from = this.peek();
+      if (!(from.kind === 'ident' && from.value.toLowerCase() === 'from')) {
+        throw expressionError('expression_syntax', from.pos, `expected 'from', found ${describe(from)}`, ['from']);
+      }
+      this.next();
+      args.push(this.expression(0));
+    } else if (!(this.peek().kind === 'op' && this.peek().value === ')')) {
+      for (;;) {
+        args.push(this.expression(0));
+        if (!(this.peek().kind === 'op' && this.peek().value === ',')) break;
+        this.next();
+      }
+    }
+    const close = this.expect(')', "',' or ')'");
+    if (args.length < arity[0] || args.length > arity[1]) {
+      throw expressionError('expression_syntax', name.pos, `${fn}() expects ${arityText(arity)}, got ${args.length}`, [arityText(arity)]);
+    }
+    return { kind: 'call', name: fn, args, pos: name.pos, end: close.end };
+  }
+
+  /** `case when c then v … [else v] end`, or the simple form `case x when v then … end`. */
+  private caseWhen(start: Token): Expr {
+    const subject = this.isKeyword(this.peek(), 'when') ? undefined : this.expression(0);
+    const whens: { when: Expr; then: Expr }[] = [];
+    while (this.isKeyword(this.peek(), 'when')) {
+      this.next();
+      let when = this.expression(0);
+      if (subject) when = { kind: 'binary', op: '=', opPos: when.pos, left: subject, right: when, pos: when.pos, end: when.end };
+      this.expect('then', "'then'");
+      whens.push({ when, then: this.expression(0) });
+    }
+    if (whens.length === 0) throw expressionError('expression_syntax', this.peek().pos, `expected 'when', found ${describe(this.peek())}`, ['when']);
+    let otherwise: Expr | undefined;
+    if (this.isKeyword(this.peek(), 'else')) {
+      this.next();
+      otherwise = this.expression(0);
+    }
+    const end = this.expect('end', "'when', 'else' or 'end'");
+    return { kind: 'case', whens, otherwise, pos: start.pos, end: end.end };
+  }
+
+  private cast(start: Token): Expr {
+    this.expect('(', "'('");
+    const operand = this.expression(0);
+    this.expect('as', "'as'");
+    const typeTok = this.next();
+    let name = typeTok.kind === 'ident' || typeTok.kind === 'keyword' ? typeTok.value.toLowerCase() : '';
+    if (name === 'double' && this.peek().kind === 'ident' && this.peek().value.toLowerCase() === 'precision') this.next();
+    if (name === 'timestamp' && this.peek().kind === 'ident' && this.peek().value.toLowerCase() === 'with') {
+      // `timestamp with time zone`: instants are UTC microseconds either way.
+      for (const w of ['with', 'time', 'zone']) {
+        if (this.peek().value.toLowerCase() !== w) break;
+        this.next();
+      }
+      name = 'timestamptz';
+    }
+    const target = CAST_TARGETS[name];
+    if (!target) {
+      throw expressionError('expression_syntax', typeTok.pos, `unknown type ${typeTok.text || describe(typeTok)} in cast`, ['int', 'bigint', 'double', 'numeric', 'text', 'bool', 'date', 'timestamp']);
+    }
+    if (this.peek().kind === 'op' && this.peek().value === '(') {
+      // numeric(12,2), varchar(10): the modifiers do not change the evaluator type.
+      while (!(this.peek().kind === 'op' && this.peek().value === ')') && this.peek().kind !== 'eof') this.next();
+      this.expect(')', "')'");
+    }
+    const close = this.expect(')', "')'");
+    return { kind: 'cast', operand, target, pos: start.pos, end: close.end };
+  }
+
   private prefix(): Expr {
     const t = this.next();
     switch (t.kind) {
@@ -172,9 +264,7 @@ class Parser {
       case 'quoted_ident':
         return { kind: 'column', name: t.value, quoted: true, pos: t.pos, end: t.end };
       case 'ident':
-        if (this.peek().kind === 'op' && this.peek().value === '(') {
-          throw expressionError('expression_syntax', t.pos, `unknown function ${t.text}()`);
-        }
+        if (this.peek().kind === 'op' && this.peek().value === '(') return this.call(t);
         return { kind: 'column', name: t.value, quoted: false, pos: t.pos, end: t.end };
       case 'keyword': {
         const literal = keywordLiteral(t.value);
@@ -183,6 +273,8 @@ class Parser {
           const operand = this.expression(BP.not);
           return { kind: 'unary', op: 'not', operand, pos: t.pos, end: operand.end };
         }
+        if (t.value === 'case') return this.caseWhen(t);
+        if (t.value === 'cast') return this.cast(t);
         if (NOT_YET.has(t.value)) {
           throw expressionError('expression_syntax', t.pos, `'${t.text}' is a reserved word; quote it ("${t.text}") to use it as a column name`);
         }

@@ -24,6 +24,12 @@ function show(src: string): string {
         return `(${r(e.operand)} ${e.negated ? 'NOT ' : ''}BETWEEN ${r(e.low)} ${r(e.high)})`;
       case 'like':
         return `(${r(e.operand)} ${e.negated ? 'NOT ' : ''}${e.caseInsensitive ? 'ILIKE' : 'LIKE'} ${r(e.pattern)})`;
+      case 'call':
+        return `${e.name}(${e.args.map(r).join(',')})`;
+      case 'case':
+        return `(CASE ${e.whens.map((w) => `WHEN ${r(w.when)} THEN ${r(w.then)}`).join(' ')}${e.otherwise ? ` ELSE ${r(e.otherwise)}` : ''})`;
+      case 'cast':
+        return `CAST(${r(e.operand)} AS ${e.target})`;
     }
   };
   return r(parseExpression(src));
@@ -52,6 +58,15 @@ const shapes: [string, string][] = [
   ['TRUE and False or NULL', '((true and false) or NULL)'],
   ['(a + b) * c', '((a + b) * c)'],
   ['1.5e3 > .5', '(1500 > 0.5)'],
+  ['COALESCE(a, b + 1, 0) > 2', '(coalesce(a,(b + 1),0) > 2)'],
+  ['now()', 'now()'],
+  ['case when a > 1 then x else y end', '(CASE WHEN (a > 1) THEN x ELSE y)'],
+  ["CASE c WHEN 'a' THEN 1 WHEN 'b' THEN 2 END", "(CASE WHEN (c = 'a') THEN 1 WHEN (c = 'b') THEN 2)"],
+  ['cast(a as integer) + 1', '(CAST(a AS int) + 1)'],
+  ['cast(a as double precision)', 'CAST(a AS double)'],
+  ['cast(a as numeric(12, 2))', 'CAST(a AS double)'],
+  ['cast(a as timestamp with time zone)', 'CAST(a AS timestamp)'],
+  ['cast(a as DATE) = d', '(CAST(a AS date) = d)'],
 ];
 
 for (const [src, expected] of shapes) {
@@ -90,8 +105,16 @@ const syntaxErrors: [string, number, RegExp][] = [
   ['(i > 1', 7, /expected '\)'/],
   ['i > 1 x', 7, /expected an operator or the end of the expression, found column x/],
   ['i # 1', 3, /unexpected character '#'/],
-  ['lower(s) = 1', 1, /unknown function lower\(\)/],
-  ['case when i then 1 end', 1, /reserved word/],
+  ['nosuch(s) = 1', 1, /unknown function nosuch\(\); known functions: .*coalesce/],
+  ['i = 1 and NoSuch()', 11, /unknown function NoSuch\(\)/],
+  ['now(1)', 1, /now\(\) expects 0 arguments, got 1/],
+  ['coalesce()', 1, /coalesce\(\) expects at least 1 argument, got 0/],
+  ['when = 1', 1, /reserved word/],
+  ['case i end', 8, /expected 'when', found 'end'/],
+  ['case when i then 1', 19, /expected 'when', 'else' or 'end'/],
+  ['cast(i as blob)', 11, /unknown type blob in cast/],
+  ['cast(i int)', 8, /expected 'as'/],
+  ['coalesce(a, b', 14, /expected ',' or '\)'/],
   ['i is 5', 6, /expected 'null'/],
   ['12abc > 1', 3, /unexpected 'a' after number 12/],
   ['"" = 1', 1, /empty quoted column name/],

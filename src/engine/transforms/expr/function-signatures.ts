@@ -1,0 +1,14 @@
+/**
+ * Names and arities of the built-in functions. Kept apart from their kernels so the parser can reject an
+ * unknown name or a wrong argument count at parse time (validation), with the position.
+ */
+export const FUNCTION_ARITY: Readonly<Record<string, readonly [min: number, max: number]>> = {
+  coalesce: [1, Infinity],
+  now: [0, 0],
+};
+
+export function arityText([min, max]: readonly [number, number]): string {
+  if (max === Infinity) return `at least ${min} argument${min === 1 ? '' : 's'}`;
+  if (min === max) return `${min} argument${min === 1 ? '' : 's'}`;
+  return `${min} to ${max} arguments`;
+}

@@ -1,0 +1,113 @@
+import test from 'ava';
+import { Bool, DateDay, Float64, Int32, Int64, TimestampMicrosecond, Utf8 } from 'apache-arrow';
+import { SynqxError } from '../../../../../src/core/errors.js';
+import type { ExpressionProblem } from '../../../../../src/engine/transforms/expr/expr-error.js';
+import { Expression } from '../../../../../src/engine/transforms/expr/expression.js';
+import { cellGetter, cellText } from '../../../../../src/engine/transforms/expr/cells.js';
+import { col, makeBatch } from '../../../../helpers/arrow-batches.js';
+
+const N = null;
+const NOW = new Date(Date.UTC(2025, 2, 15, 10, 30, 45, 123));
+
+// Row 2 is NULL in every column.
+const batch = makeBatch({
+  i: col(new Int32(), [1, -2, null, 4]),
+  f: col(new Float64(), [1.5, -2.5, null, 0.25]),
+  s: col(new Utf8(), [' Hello ', 'wörld', null, 'a-b-a']),
+  n: col(new Utf8(), ['12', ' -7 ', null, 'x1']),
+  b: col(new Bool(), [true, false, null, true]),
+  big: col(new Int64(), [1n, 9007199254740993n, null, -5n]),
+  ts: col(new TimestampMicrosecond(), [Date.UTC(2024, 0, 1), Date.UTC(2024, 5, 15, 13, 45, 30, 250), null, Date.UTC(2023, 11, 31, 23, 59, 59)]),
+  d: col(new DateDay(), [new Date(Date.UTC(2024, 0, 1)), new Date(Date.UTC(2024, 1, 29)), null, new Date(Date.UTC(1999, 11, 31))]),
+});
+
+/** Per-row results; timestamps rendered as text so expectations stay readable. */
+function rows(src: string): unknown[] {
+  const v = Expression.parse(src).evaluate(batch, { now: NOW });
+  const get = cellGetter(v);
+  return Array.from({ length: batch.numRows }, (_, i) => (v.type === 'time' ? cellText(get(i), 'time') : get(i)));
+}
+
+const cases: [string, unknown[]][] = [
+  // case when
+  ["case when i > 1 then 'big' when i < 0 then 'neg' else 'small' end", ['small', 'neg', 'small', 'big']],
+  ["case when i > 1 then 'big' end", [N, N, N, 'big']],
+  ['case when b then i else f end', [1, -2.5, N, 4]],
+  ['case when null then 1 else 2 end', [2, 2, 2, 2]],
+  ["case s when 'wörld' then 1 when 'a-b-a' then 2 else 0 end", [0, 1, 0, 2]],
+  ['case when true then 1 end + i', [2, -1, N, 5]],
+  // coalesce
+  ['coalesce(i, 0)', [1, -2, 0, 4]],
+  ['coalesce(null, f, i, 9)', [1.5, -2.5, 9, 0.25]],
+  ['coalesce(null, null)', [N, N, N, N]],
+  ['coalesce(s, n)', [' Hello ', 'wörld', N, 'a-b-a']],
+  ['coalesce(big, 0)', [1n, 9007199254740993n, 0n, -5n]],
+  // casts
+  ['cast(n as int)', [12, -7, N, 'error']],
+  ['cast(f as int)', [2, -3, N, 0]],
+  ['cast(i as text)', ['1', '-2', N, '4']],
+  ['cast(f as text)', ['1.5', '-2.5', N, '0.25']],
+  ['cast(b as text)', ['true', 'false', N, 'true']],
+  ['cast(ts as text)', ['2024-01-01 00:00:00', '2024-06-15 13:45:30.25', N, '2023-12-31 23:59:59']],
+  ['cast(i as bigint)', [1n, -2n, N, 4n]],
+  ["cast('9007199254740993' as bigint)", [9007199254740993n, 9007199254740993n, 9007199254740993n, 9007199254740993n]],
+  ['cast(i as double) / 2', [0.5, -1, N, 2]],
+  ["cast('1e3' as numeric)", [1000, 1000, 1000, 1000]],
+  ['cast(i as bool)', [true, true, N, true]],
+  ["cast('off' as boolean)", [false, false, false, false]],
+  ['cast(ts as date)', ['2024-01-01 00:00:00', '2024-06-15 00:00:00', N, '2023-12-31 00:00:00']],
+  ["cast('2024-02-29 12:00' as timestamp)", Array(4).fill('2024-02-29 12:00:00')],
+  ['cast(d as timestamp)', ['2024-01-01 00:00:00', '2024-02-29 00:00:00', N, '1999-12-31 00:00:00']],
+  ['cast(null as int)', [N, N, N, N]],
+  ['cast(s as text)', [' Hello ', 'wörld', N, 'a-b-a']],
+];
+
+for (const [src, expected] of cases) {
+  test(`evaluates ${src}`, (t) => {
+    if (expected.includes('error')) {
+      const err = t.throws(() => rows(src)) as SynqxError;
+      t.is(err.code, 'DATA_ERROR');
+      return;
+    }
+    t.deepEqual(rows(src), expected);
+  });
+}
+
+test('a failed cast names the value, its row and the expression position', (t) => {
+  const err = t.throws(() => rows("i > 0 and cast(n as int) > 0")) as SynqxError;
+  t.is(err.code, 'DATA_ERROR');
+  t.is(err.message, "cannot cast 'x1' to int (row 4 of the batch, at position 11)");
+  t.deepEqual(err.details, { row: 4, position: 11, value: "'x1'" });
+});
+
+test('a cast out of range is a DATA_ERROR', (t) => {
+  const big = makeBatch({ x: col(new Int64(), [1n, 5000000000n]) });
+  t.throws(() => Expression.parse('cast(x as int) > 0').predicateMask(big), { message: /cannot cast 5000000000 to int: out of range for int \(row 2/ });
+});
+
+const typeErrors: [string, number, RegExp][] = [
+  ["cast('abc' as int) = 1", 1, /cannot cast 'abc' to int/],
+  ['cast(ts as int) = 1', 6, /cannot cast timestamp to int/],
+  ['cast(b as double) = 1', 6, /cannot cast boolean to double/],
+  ['cast(i as date) = ts', 6, /cannot cast number to date/],
+  ["coalesce(i, 'x') = 1", 13, /coalesce's arguments must all have one type: number and text do not mix/],
+  ["case when b then 1 else 'x' end = 1", 25, /case's results must all have one type/],
+  ['case when i then 1 end = 1', 11, /'when' needs a condition, got number/],
+];
+
+for (const [src, position, message] of typeErrors) {
+  test(`type error at ${position}: ${src}`, (t) => {
+    const err = t.throws(() => Expression.parse(src).bind(batch.schema)) as SynqxError;
+    t.is(err.code, 'VALIDATION_FAILED');
+    t.regex(err.message, message);
+    const problem = (err.details as ExpressionProblem[])[0]!;
+    t.is(problem.position, position);
+    t.is(problem.error_type, 'expression_type');
+  });
+}
+
+test('now() is the run start from the context, the same for every row and batch', (t) => {
+  t.deepEqual(rows('now()'), Array(4).fill('2025-03-15 10:30:45.123'));
+  t.deepEqual(Array.from(Expression.parse('ts < now()').predicateMask(batch, { now: NOW })), [1, 1, 0, 1]);
+  t.throws(() => Expression.parse('now()').evaluate(batch), { message: /now\(\) needs the run's start time/ });
+});
