@@ -1,9 +1,16 @@
 import type { z } from 'zod';
 import { SynqxError, type FieldProblem } from '../../core/errors.js';
+import { buildDerive, deriveConfigSchema } from './derive.js';
+import { buildDropColumns, dropColumnsConfigSchema } from './drop-columns.js';
+import { buildFillNulls, fillNullsConfigSchema } from './fill-nulls.js';
 import { buildFilter, filterConfigSchema } from './filter.js';
 import { buildMap, mapConfigSchema } from './map.js';
 import { buildNoop, noopConfigSchema } from './noop.js';
 import { buildPandasTransform, pandasTransformConfigSchema } from './pandas-transform.js';
+import { buildPiiMask, piiMaskConfigSchema } from './pii-mask.js';
+import { buildRegexReplace, regexReplaceConfigSchema } from './regex-replace.js';
+import { buildRenameColumns, renameColumnsConfigSchema } from './rename-columns.js';
+import { buildSelect, selectConfigSchema } from './select.js';
 import type { TransformDefinition, TransformFn } from './transform.js';
 import type { TransformSpec } from './transform-spec.js';
 
@@ -78,7 +85,96 @@ const noop = batchTransform(
   buildNoop,
 );
 
-export const TRANSFORMS: readonly TransformDefinition[] = [pandasTransform, filter, map, noop];
+const select = batchTransform(
+  {
+    name: 'select',
+    description: 'Keeps only `columns`, in the order given; a column missing from the input is a data error',
+    operatorTypes: ['transform'],
+    inputs: 'one',
+    configSchema: selectConfigSchema,
+  },
+  buildSelect,
+);
+
+const dropColumnsT = batchTransform(
+  {
+    name: 'drop_columns',
+    description: 'Drops `columns`; a column missing from the input is a data error',
+    operatorTypes: ['transform'],
+    inputs: 'one',
+    configSchema: dropColumnsConfigSchema,
+  },
+  buildDropColumns,
+);
+
+const renameColumnsT = batchTransform(
+  {
+    name: 'rename_columns',
+    description: 'Renames columns (`mapping`: {old: new}); a missing old name is a data error',
+    operatorTypes: ['transform'],
+    inputs: 'one',
+    configSchema: renameColumnsConfigSchema,
+  },
+  buildRenameColumns,
+);
+
+const derive = batchTransform(
+  {
+    name: 'derive',
+    description: 'Adds or replaces columns (`columns`: {name: expression}); every expression sees the input columns',
+    operatorTypes: ['transform'],
+    inputs: 'one',
+    configSchema: deriveConfigSchema,
+  },
+  buildDerive,
+);
+
+const fillNulls = batchTransform(
+  {
+    name: 'fill_nulls',
+    description: "Replaces NULLs per column (`values`: {column: literal}); the literal must fit the column's type",
+    operatorTypes: ['transform'],
+    inputs: 'one',
+    configSchema: fillNullsConfigSchema,
+  },
+  buildFillNulls,
+);
+
+const regexReplace = batchTransform(
+  {
+    name: 'regex_replace',
+    description: 'Rewrites a text `column`: matches of `pattern` (with `flags`, default g) become `replacement`',
+    operatorTypes: ['transform'],
+    inputs: 'one',
+    configSchema: regexReplaceConfigSchema,
+  },
+  buildRegexReplace,
+);
+
+const piiMask = batchTransform(
+  {
+    name: 'pii_mask',
+    description: 'Masks columns as text (`masks`: [{column, strategy: redact|hash|partial}]); hash = SHA-256 of `salt` + value',
+    operatorTypes: ['transform'],
+    inputs: 'one',
+    configSchema: piiMaskConfigSchema,
+  },
+  buildPiiMask,
+);
+
+export const TRANSFORMS: readonly TransformDefinition[] = [
+  pandasTransform,
+  filter,
+  map,
+  noop,
+  select,
+  dropColumnsT,
+  renameColumnsT,
+  derive,
+  fillNulls,
+  regexReplace,
+  piiMask,
+];
 
 const byName = new Map(TRANSFORMS.map((t) => [t.name, t]));
 

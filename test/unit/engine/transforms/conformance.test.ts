@@ -8,7 +8,8 @@ import { col, makeBatch, rowsOf, snapshotBuffers } from '../../../helpers/arrow-
 // The suite every registered transform passes: a valid and an invalid config per transform; a
 // registry entry without one here fails the "covered" test.
 // `nullRows`: rows left from two all-NULL rows (a condition on NULL is NULL, which drops the row).
-const samples: Record<string, { config: unknown; bad: unknown[]; nullRows: number }> = {
+// `filled`: columns the transform fills, so they are non-NULL after the all-NULL batch.
+const samples: Record<string, { config: unknown; bad: unknown[]; nullRows: number; filled?: string[] }> = {
   noop: { config: {}, bad: [{ unknown: 1 }], nullRows: 2 },
   map: { config: { rename: { a: 'x' }, drop: ['b'] }, bad: [{ rename: { a: 1 } }, { drops: ['b'] }, { drop: [] }, { rename: { a: 'x' }, drop: ['a'] }], nullRows: 2 },
   filter: { config: { condition: 'a > 1' }, bad: [{ condition: '' }, {}, { cond: 'a > 1' }, { condition: 'a >' }], nullRows: 0 },
@@ -16,6 +17,30 @@ const samples: Record<string, { config: unknown; bad: unknown[]; nullRows: numbe
     config: { drop_columns: ['b'], rename_columns: { a: 'x' }, filter_query: 'x > 1' },
     bad: [{ filter_query: 5 }, { drop_columns: 'b' }, { filter_query: "x = 'open" }, { extra: true }],
     nullRows: 0,
+  },
+  select: { config: { columns: ['c', 'a'] }, bad: [{ columns: [] }, { columns: ['a', 'a'] }, { cols: ['a'] }, { columns: 'a' }], nullRows: 2 },
+  drop_columns: { config: { columns: ['b'] }, bad: [{ columns: [] }, {}, { columns: [1] }, { columns: ['b'], extra: 1 }], nullRows: 2 },
+  rename_columns: { config: { mapping: { a: 'x', b: 'y' } }, bad: [{ mapping: {} }, { mapping: { a: 1 } }, { rename: { a: 'x' } }], nullRows: 2 },
+  derive: {
+    config: { columns: { d: 'a * 2', b: 'upper(b)' } },
+    bad: [{ columns: {} }, { columns: { d: 'a *' } }, { columns: { d: 5 } }, { exprs: { d: 'a' } }],
+    nullRows: 2,
+  },
+  fill_nulls: {
+    config: { values: { a: 0, b: 'n/a' } },
+    bad: [{ values: {} }, { values: { a: null } }, { values: { a: [1] } }, { fill: { a: 0 } }],
+    nullRows: 2,
+    filled: ['a', 'b'],
+  },
+  regex_replace: {
+    config: { column: 'b', pattern: '[xz]', replacement: '#' },
+    bad: [{ column: 'b', pattern: '(', replacement: '' }, { column: 'b', pattern: 'x' }, { column: 'b', pattern: 'x', replacement: '', flags: 'q' }, { column: 'b', pattern: 'x', replacement: '', other: 1 }],
+    nullRows: 2,
+  },
+  pii_mask: {
+    config: { masks: [{ column: 'b', strategy: 'hash' }, { column: 'a', strategy: 'partial' }], salt: 'pipeline-salt' },
+    bad: [{ masks: [] }, { masks: [{ column: 'b', strategy: 'hash' }] }, { masks: [{ column: 'b', strategy: 'scramble' }] }, { masks: [{ column: 'b', strategy: 'redact' }, { column: 'b', strategy: 'partial' }] }],
+    nullRows: 2,
   },
 };
 
@@ -66,7 +91,8 @@ for (const [name, sample] of Object.entries(samples)) {
     const nulls = makeBatch({ a: col(new Int32(), [null, null]), b: col(new Utf8(), [null, null]), c: col(new Float64(), [null, null]) });
     const out = fn(nulls, ctx);
     t.is(out?.numRows ?? 0, sample.nullRows);
-    for (const row of rowsOf(out)) for (const v of Object.values(row)) t.is(v, null);
+    const filled = new Set(sample.filled ?? []);
+    for (const row of rowsOf(out)) for (const [k, v] of Object.entries(row)) filled.has(k) ? t.not(v, null) : t.is(v, null);
   });
 
   test(`${name}: input batch is not mutated`, (t) => {
@@ -106,7 +132,7 @@ test('an unknown transform name is a validation problem on operator_class', (t) 
   const problems = validateTransformConfig('pivot', {});
   t.is(problems.length, 1);
   t.is(problems[0]!.field, 'operator_class');
-  t.regex(problems[0]!.message, /unknown transform "pivot" \(known: pandas_transform, filter, map, noop\)/);
+  t.regex(problems[0]!.message, /unknown transform "pivot" \(known: pandas_transform, filter, map, noop, select, drop_columns, rename_columns, derive, fill_nulls, regex_replace, pii_mask\)/);
 });
 
 test('expression syntax errors are reported under the config key with their position', (t) => {
