@@ -5,6 +5,15 @@
 export const FUNCTION_ARITY: Readonly<Record<string, readonly [min: number, max: number]>> = {
   coalesce: [1, Infinity],
   now: [0, 0],
+  lower: [1, 1],
+  upper: [1, 1],
+  trim: [1, 1],
+  length: [1, 1],
+  substr: [2, 3],
+  substring: [2, 3],
+  concat: [1, Infinity],
+  replace: [3, 3],
+  regexp_replace: [3, 4],
 };
 
 export function arityText([min, max]: readonly [number, number]): string {

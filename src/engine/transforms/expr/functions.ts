@@ -1,5 +1,6 @@
 import type { Call, Case, Expr } from './ast.js';
 import { mapCells } from './cells.js';
+import { bindStringCall } from './string-functions.js';
 import type { Bound } from './compile.js';
 import { expressionError } from './expr-error.js';
 import * as k from './kernels.js';
@@ -61,5 +62,7 @@ export function bindCall(e: Call, args: Bound[]): Bound {
       };
     }
   }
+  const b = bindStringCall(e, args);
+  if (b) return b;
   throw expressionError('expression_syntax', e.pos, `unknown function ${e.name}()`);
 }

@@ -60,6 +60,32 @@ const cases: [string, unknown[]][] = [
   ['cast(d as timestamp)', ['2024-01-01 00:00:00', '2024-02-29 00:00:00', N, '1999-12-31 00:00:00']],
   ['cast(null as int)', [N, N, N, N]],
   ['cast(s as text)', [' Hello ', 'wörld', N, 'a-b-a']],
+  // strings
+  ['lower(s)', [' hello ', 'wörld', N, 'a-b-a']],
+  ['upper(s)', [' HELLO ', 'WÖRLD', N, 'A-B-A']],
+  ['trim(s)', ['Hello', 'wörld', N, 'a-b-a']],
+  ['length(s)', [7, 5, N, 5]],
+  ["length('😀x')", [2, 2, 2, 2]],
+  ['lower(null)', [N, N, N, N]],
+  ['substr(s, 2, 3)', ['Hel', 'örl', N, '-b-']],
+  ['substr(s, 4)', ['llo ', 'ld', N, '-a']],
+  ["substr('hello', 0, 2)", ['h', 'h', 'h', 'h']],
+  ["substr('hello', -3)", ['hello', 'hello', 'hello', 'hello']],
+  ["substr('hello', 9, 2)", ['', '', '', '']],
+  ['substr(s, i)', [' Hello ', 'wörld', N, '-a']],
+  ['substr(s, 1, i)', [' ', 'error', N, 'a-b-']],
+  ["substr(s, null)", [N, N, N, N]],
+  ["concat(s, '/', i, '/', b)", [' Hello /1/t', 'wörld/-2/f', '//', 'a-b-a/4/t']],
+  ['concat(null, ts)', ['2024-01-01 00:00:00', '2024-06-15 13:45:30.25', '', '2023-12-31 23:59:59']],
+  ["replace(s, 'a', 'X')", [' Hello ', 'wörld', N, 'X-b-X']],
+  ["replace(s, '', 'X')", [' Hello ', 'wörld', N, 'a-b-a']],
+  ["replace(s, null, 'X')", [N, N, N, N]],
+  ["regexp_replace(s, '[aeiou]', '*')", [' H*llo ', 'wörld', N, '*-b-a']],
+  ["regexp_replace(s, '[aeiou]', '*', 'g')", [' H*ll* ', 'wörld', N, '*-b-*']],
+  ["regexp_replace(s, 'h(e)', '<\\1\\&$>', 'i')", [' <eHe$>llo ', 'wörld', N, 'a-b-a']],
+  ["regexp_replace(s, '-', n, 'g')", [' Hello ', 'wörld', N, 'ax1bx1a']],
+  ["regexp_replace(s, null, 'x')", [N, N, N, N]],
+  ['regexp_replace(null, \'a\', \'b\')', [N, N, N, N]],
 ];
 
 for (const [src, expected] of cases) {
@@ -93,6 +119,11 @@ const typeErrors: [string, number, RegExp][] = [
   ["coalesce(i, 'x') = 1", 13, /coalesce's arguments must all have one type: number and text do not mix/],
   ["case when b then 1 else 'x' end = 1", 25, /case's results must all have one type/],
   ['case when i then 1 end = 1', 11, /'when' needs a condition, got number/],
+  ["lower(i) = 'x'", 7, /argument 1 of lower\(\) must be text, got number/],
+  ["substr(s, 'a') = 'x'", 11, /argument 2 of substr\(\) must be number, got text/],
+  ["regexp_replace(s, '(a', 'b') = 'x'", 19, /invalid regular expression/],
+  ["regexp_replace(s, n, 'b') = 'x'", 19, /the regexp_replace pattern must be a string literal/],
+  ["regexp_replace(s, 'a', 'b', 'q') = 'x'", 29, /unknown regexp_replace flag 'q'/],
 ];
 
 for (const [src, position, message] of typeErrors) {
