@@ -14,6 +14,14 @@ export const FUNCTION_ARITY: Readonly<Record<string, readonly [min: number, max:
   concat: [1, Infinity],
   replace: [3, 3],
   regexp_replace: [3, 4],
+  abs: [1, 1],
+  round: [1, 2],
+  floor: [1, 1],
+  ceil: [1, 1],
+  ceiling: [1, 1],
+  date_trunc: [2, 2],
+  extract: [2, 2],
+  date_part: [2, 2],
 };
 
 export function arityText([min, max]: readonly [number, number]): string {

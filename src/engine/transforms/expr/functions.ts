@@ -1,5 +1,7 @@
 import type { Call, Case, Expr } from './ast.js';
 import { mapCells } from './cells.js';
+import { bindDateCall } from './date-functions.js';
+import { bindMathCall } from './math-functions.js';
 import { bindStringCall } from './string-functions.js';
 import type { Bound } from './compile.js';
 import { expressionError } from './expr-error.js';
@@ -62,7 +64,7 @@ export function bindCall(e: Call, args: Bound[]): Bound {
       };
     }
   }
-  const b = bindStringCall(e, args);
+  const b = bindStringCall(e, args) ?? bindMathCall(e, args) ?? bindDateCall(e, args);
   if (b) return b;
   throw expressionError('expression_syntax', e.pos, `unknown function ${e.name}()`);
 }
