@@ -31,7 +31,13 @@ function parametersOf(schema: z.ZodType | undefined, location: 'path' | 'query')
 }
 
 /** OpenAPI 3.1 built from the same zod schemas that validate requests, so the two cannot drift. */
-export function buildOpenApi(routes: RouteSpec[], info: { version: string }): JsonSchema {
+export interface NamedSchema {
+  name: string;
+  description: string;
+  schema: z.ZodType;
+}
+
+export function buildOpenApi(routes: RouteSpec[], info: { version: string }, extraSchemas: NamedSchema[] = []): JsonSchema {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const path = r.path.replace(/:(\w+)/g, '{$1}');
@@ -67,7 +73,10 @@ export function buildOpenApi(routes: RouteSpec[], info: { version: string }): Js
     servers: [{ url: '/' }],
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      schemas: { Error: toSchema(errorBody, 'output') },
+      schemas: {
+        Error: toSchema(errorBody, 'output'),
+        ...Object.fromEntries(extraSchemas.map((x) => [x.name, { ...toSchema(x.schema, 'input'), description: x.description }])),
+      },
     },
     security: [{ bearer: [] }],
     paths,

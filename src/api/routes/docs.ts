@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { SynqxError } from '../../core/errors.js';
 import { SYNQX_VERSION } from '../../core/version.js';
+import { transformCatalog } from '../../services/transform-catalog.js';
 import { buildOpenApi } from '../openapi.js';
 import { defineRoute, type RouteSpec } from '../route.js';
 
@@ -52,7 +53,16 @@ export function docsRoutes(routes: () => RouteSpec[]): RouteSpec[] {
       tags: ['docs'],
       responses: { 200: { description: 'OpenAPI document' } },
       handler: () => {
-        cached ??= buildOpenApi(routes(), { version: SYNQX_VERSION });
+        cached ??= buildOpenApi(
+          routes(),
+          { version: SYNQX_VERSION },
+          // A node's config is checked against its transform's schema; each is published as TransformConfig.<name>.
+          transformCatalog().map((t) => ({
+            name: `TransformConfig.${t.name}`,
+            description: `config of operator_class "${t.name}" (operator_type ${t.operatorTypes.join(' | ')}): ${t.description}`,
+            schema: t.configSchema,
+          })),
+        );
         return { body: cached };
       },
     }),

@@ -93,3 +93,18 @@ test('GET /openapi.json is an OpenAPI 3.1 document and /docs serves a page with 
     await asset.arrayBuffer();
   }
 });
+
+test('the OpenAPI document publishes every transform config schema (the README transform reference lists the same names)', async (t) => {
+  const app = await startTestApp({ store: 'pglite' });
+  t.teardown(() => app.close());
+  const doc = (await app.api('GET', '/openapi.json')).body;
+  const names = Object.keys(doc.components.schemas).filter((n) => n.startsWith('TransformConfig.')).map((n) => n.slice('TransformConfig.'.length));
+  const { transformCatalog } = await import('../../../src/services/transform-catalog.js');
+  t.deepEqual(names.sort(), transformCatalog().map((x) => x.name).sort());
+  t.is(doc.components.schemas['TransformConfig.filter'].properties.condition.type, 'string');
+  t.false(doc.components.schemas['TransformConfig.filter'].additionalProperties !== false, 'configs are strict');
+  const { readFile } = await import('node:fs/promises');
+  const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
+  const reference = readme.slice(readme.indexOf('## Transform reference'));
+  for (const n of names) t.true(reference.includes(`\`${n}\``), `README transform reference mentions ${n}`);
+});
