@@ -23,6 +23,8 @@ export interface EvalFrame {
   batch: RecordBatch;
   n: number;
   column(index: number): Val;
+  /** A column's validity bytes (null: no NULLs), for `is null` on types expressions cannot otherwise read. */
+  validity(index: number): Uint8Array | null;
   /** The run's start time in epoch microseconds, for now(). */
   now?: number;
 }
@@ -46,6 +48,7 @@ export function frameFor(batch: RecordBatch, schema: Schema, now?: Date): EvalFr
     batch,
     n,
     now: now === undefined ? undefined : now.getTime() * 1000,
+    validity: (index) => readValidity(batch.data.children[index]!),
     column(index) {
       let v = cache.get(index);
       if (!v) {
@@ -180,7 +183,7 @@ class Binder {
     if (type === undefined) {
       if (anyType) {
         // `is null` needs only the validity bitmap, which every Arrow type has.
-        return { type: 'null', eval: (f) => ({ s: false, type: 'bool', values: new Uint8Array(f.n), valid: readValidity(f.batch.data.children[index]!) ?? new Uint8Array(f.n).fill(1) }) };
+        return { type: 'null', eval: (f) => ({ s: false, type: 'bool', values: new Uint8Array(f.n), valid: f.validity(index) ?? new Uint8Array(f.n).fill(1) }) };
       }
       throw expressionError('expression_type', e.pos, `column "${e.name}" has type ${String(field.type)}, which expressions cannot use yet (only 'is null')`);
     }
@@ -246,7 +249,7 @@ class Binder {
   /** Constant folding: an operation over constants is evaluated once, on a zero-row frame. */
   private fold(b: Bound, inputs: Bound[]): Bound {
     if (!inputs.every((i) => i.constant)) return b;
-    const value = b.eval({ batch: undefined as never, n: 0, column: () => NULL_SCALAR });
+    const value = b.eval({ batch: undefined as never, n: 0, column: () => NULL_SCALAR, validity: () => null });
     return value.s ? constant(value) : b;
   }
 

@@ -1,9 +1,10 @@
 import type { Call, Case, Expr } from './ast.js';
-import { mapCells } from './cells.js';
+import { cellGetter } from './cells.js';
+import { cellsOf, settleRows, subFrame } from './lazy.js';
 import { bindDateCall } from './date-functions.js';
 import { bindMathCall } from './math-functions.js';
 import { bindStringCall } from './string-functions.js';
-import type { Bound } from './compile.js';
+import type { Bound, EvalFrame } from './compile.js';
 import { expressionError } from './expr-error.js';
 import * as k from './kernels.js';
 import { isNumeric, TYPE_NAMES, type ValueType } from './values.js';
@@ -28,7 +29,7 @@ export function unifyTypes(bounds: Bound[], exprs: Expr[], what: string): ValueT
   return type;
 }
 
-/** `case when`: column-at-a-time, every branch is evaluated over the whole batch, then picked per row. */
+/** `case when`: each condition sees only the rows no earlier one took, each result only the rows it gets. */
 export function bindCase(e: Case, whens: Bound[], thens: Bound[], otherwise: Bound | undefined): Bound {
   e.whens.forEach((w, i) => {
     const t = whens[i]!.type;
@@ -36,18 +37,16 @@ export function bindCase(e: Case, whens: Bound[], thens: Bound[], otherwise: Bou
   });
   const branches = otherwise ? [...thens, otherwise] : thens;
   const type = unifyTypes(branches, [...e.whens.map((w) => w.then), ...(e.otherwise ? [e.otherwise] : [])], "case's results");
-  return {
-    type,
-    eval: (f) => {
-      // Conditions go in as arguments too, so an all-constant case still folds to one scalar.
-      const m = whens.length;
-      const args = [...whens.map((w) => k.asBool(w.eval(f), f.n)), ...branches.map((b) => b.eval(f))];
-      return mapCells(args, f.n, type, false, (cells) => {
-        for (let j = 0; j < m; j++) if (cells[j] === true) return cells[m + j]!;
-        return otherwise ? cells[2 * m]! : null;
-      });
-    },
-  };
+  const steps = whens.map((when, j) => (frame: EvalFrame) => {
+    const cond = cellGetter(k.asBool(when.eval(frame), frame.n));
+    const at = new Int32Array(frame.n).fill(-1);
+    const hits: number[] = [];
+    for (let i = 0; i < frame.n; i++) if (cond(i) === true) at[i] = hits.push(i) - 1;
+    const then = hits.length ? cellsOf(thens[j]!, subFrame(frame, hits.length === frame.n ? null : Uint32Array.from(hits))) : () => null;
+    return (i: number) => (at[i]! < 0 ? undefined : then(at[i]!));
+  });
+  if (otherwise) steps.push((frame) => cellsOf(otherwise, frame));
+  return { type, eval: (f) => settleRows(f, type, steps) };
 }
 
 export function bindCall(e: Call, args: Bound[]): Bound {
@@ -56,11 +55,16 @@ export function bindCall(e: Call, args: Bound[]): Bound {
       const type = unifyTypes(args, e.args, "coalesce's arguments");
       return {
         type,
+        // Lazy like Postgres: an argument is evaluated only for the rows still NULL after the ones before it.
         eval: (f) =>
-          mapCells(args.map((a) => a.eval(f)), f.n, type, false, (cells) => {
-            for (const c of cells) if (c !== null) return c;
-            return null;
-          }),
+          settleRows(
+            f,
+            type,
+            args.map((a) => (frame: EvalFrame) => {
+              const get = cellsOf(a, frame);
+              return (i: number) => get(i) ?? undefined;
+            }),
+          ),
       };
     }
   }

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { Bool, DateDay, Float64, Int32, Int64, TimestampMicrosecond, Utf8 } from 'apache-arrow';
+import { Bool, DateDay, Field, Float64, Int32, Int64, List, TimestampMicrosecond, Utf8 } from 'apache-arrow';
 import { SynqxError } from '../../../../../src/core/errors.js';
 import type { ExpressionProblem } from '../../../../../src/engine/transforms/expr/expr-error.js';
 import { Expression } from '../../../../../src/engine/transforms/expr/expression.js';
@@ -186,4 +186,26 @@ test('now() is the run start from the context, the same for every row and batch'
   t.deepEqual(rows('now()'), Array(4).fill('2025-03-15 10:30:45.123'));
   t.deepEqual(Array.from(Expression.parse('ts < now()').predicateMask(batch, { now: NOW })), [1, 1, 0, 1]);
   t.throws(() => Expression.parse('now()').evaluate(batch), { message: /now\(\) needs the run's start time/ });
+});
+
+test('case and coalesce evaluate a branch only on the rows that reach it, as in SQL', (t) => {
+  // Row 4 holds 'x1', which cannot be cast; the branch that casts never sees it.
+  t.deepEqual(rows("case when n like '%x%' then -1 else cast(n as int) end"), [12, -7, N, -1]);
+  t.deepEqual(rows("case when i = -2 then 0 when 8 / (i + 2) > 1 then 1 else 2 end"), [1, 0, 2, 1]);
+  t.deepEqual(rows('coalesce(case when i > 0 then i end, cast(n as bigint), big)'), [1, -7, N, 4]);
+  t.deepEqual(rows('coalesce(case when i > 0 then big end, big * 0)'), [1, 0, N, -5]);
+  t.deepEqual(rows("case when b then concat(s, '!') when big > 5 then lower(s) end"), [' Hello !', 'wörld', N, 'a-b-a!']);
+  t.deepEqual(rows("case when i > 1 then big when b then big + 0 end"), [1, N, N, -5]);
+  const err = t.throws(() => rows("case when i < 4 then cast(s as int) end")) as SynqxError;
+  t.regex(err.message, /cannot cast ' Hello ' to int \(row 1 of the batch/);
+});
+
+test('a case on a column of a type expressions cannot read still answers is null per row', (t) => {
+  const b = makeBatch({
+    i: col(new Int32(), [1, 2, 3]),
+    raw: col(new List(new Field('item', new Utf8(), true)), [['a'], null, []]),
+  });
+  const v = Expression.parse("case when i > 1 then raw is null else false end").evaluate(b);
+  const get = cellGetter(v);
+  t.deepEqual([0, 1, 2].map(get), [false, true, false]);
 });
