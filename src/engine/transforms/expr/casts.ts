@@ -103,8 +103,9 @@ export function bindCast(e: Cast, operand: Bound): Bound {
           const what = `cannot cast ${shown} to ${to}${why}`;
           // A constant that cannot be cast is found while binding, so it is a validation error.
           if (row < 0) throw expressionError('expression_type', e.pos, what);
-          throw new SynqxError('DATA_ERROR', `${what} (row ${row + 1} of the batch, at position ${e.pos + 1})`, {
-            details: { row: row + 1, position: e.pos + 1, value: shown },
+          const batchRow = (f.rows ? f.rows[row]! : row) + 1;
+          throw new SynqxError('DATA_ERROR', `${what} (row ${batchRow} of the batch, at position ${e.pos + 1})`, {
+            details: { row: batchRow, position: e.pos + 1, value: shown },
           });
         }
       }),

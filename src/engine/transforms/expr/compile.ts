@@ -25,6 +25,8 @@ export interface EvalFrame {
   column(index: number): Val;
   /** A column's validity bytes (null: no NULLs), for `is null` on types expressions cannot otherwise read. */
   validity(index: number): Uint8Array | null;
+  /** The batch row of each frame row, when the frame is a subset (case branches); absent: the same rows. */
+  rows?: Uint32Array;
   /** The run's start time in epoch microseconds, for now(). */
   now?: number;
 }

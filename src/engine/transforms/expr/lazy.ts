@@ -45,6 +45,7 @@ export function subFrame(f: EvalFrame, rows: Uint32Array | null): EvalFrame {
     batch: f.batch,
     n: rows.length,
     now: f.now,
+    rows: f.rows ? rows.map((r) => f.rows![r]!) : rows,
     validity: (index) => {
       const v = f.validity(index);
       return v && gatherBytes(v, rows);

@@ -209,3 +209,10 @@ test('a case on a column of a type expressions cannot read still answers is null
   const get = cellGetter(v);
   t.deepEqual([0, 1, 2].map(get), [false, true, false]);
 });
+
+test('a cast failing inside a case branch reports the row of the batch, not of the branch', (t) => {
+  const err = t.throws(() => rows("case when i > 1 then cast(n as int) end")) as SynqxError;
+  t.is(err.message, "cannot cast 'x1' to int (row 4 of the batch, at position 22)");
+  const nested = t.throws(() => rows("case when i is not null then case when i > 0 then cast(n as int) end end")) as SynqxError;
+  t.regex(nested.message, /cannot cast 'x1' to int \(row 4 of the batch/);
+});
