@@ -19,13 +19,13 @@ export function parseCondition(source: string, field: string): Expression {
 
 /** Keeps the rows where the condition is true; false and NULL drop the row (SQL WHERE). */
 export function filterWith(expr: Expression): TransformFn {
-  return (batch) => {
+  return (batch, ctx) => {
     if (batch.numRows === 0) {
       // Still type-check, so a bad column reference fails before any data moves.
       expr.bindPredicate(batch.schema);
       return batch;
     }
-    return filterBatch(batch, expr.predicateMask(batch));
+    return filterBatch(batch, expr.predicateMask(batch, ctx));
   };
 }
 

@@ -185,3 +185,14 @@ test('bad configs are VALIDATION_FAILED with config.* fields', (t) => {
     t.true(problems.some((p) => p.field === field), `${name}: ${JSON.stringify(problems)}`);
   }
 });
+
+test('filter conditions may use now(), fixed at the run start passed in the context', async (t) => {
+  const { buildTransform } = await import('../../../../src/engine/transforms/registry.js');
+  const { tableFromArrays } = await import('apache-arrow');
+  const batch = tableFromArrays({ id: Int32Array.from([1, 2]) }).batches[0]!;
+  const keepAll = buildTransform('filter', { condition: "now() > cast('2000-01-01' as timestamp)" });
+  const keepNone = buildTransform('filter', { condition: "now() < cast('2000-01-01' as timestamp)" });
+  const ctx = { now: new Date('2026-01-01T00:00:00Z'), nodeId: 'f' };
+  t.is(keepAll(batch, ctx)?.numRows, 2);
+  t.is(keepNone(batch, ctx)?.numRows ?? 0, 0);
+});
