@@ -23,9 +23,9 @@ export interface PostgresSourceOptions {
   where?: string;
   /** A custom SELECT instead of a table. */
   query?: string;
-  /** Target rows per batch (default 65536). */
+  /** Target rows per batch (default 16384). */
   batch_rows?: number;
-  /** Close a batch once its rows took this many COPY bytes (default 32 MiB). */
+  /** Close a batch once its rows took this many COPY bytes (default 8 MiB). */
   batch_bytes?: number;
   /** Read in this order (e.g. the key), which chunked-commit resumption needs to be exact. */
   order_by?: string[];

@@ -31,7 +31,7 @@ export interface RunResult {
   reporterErrors: unknown[];
 }
 
-// Two is enough to overlap producer and consumer; more mostly buys memory (64k-row batches are ~15 MB).
+// Two is enough to overlap producer and consumer; more mostly buys memory (16k-row batches are ~4 MB).
 
 export interface RunFailure {
   error: SynqxError;
