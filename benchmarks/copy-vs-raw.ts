@@ -7,18 +7,26 @@
  * Options: --rows N (default 1,000,000), --reps N (default 3), --pg-url URL (a server where databases
  * may be created; default BENCH_PG_URL or postgresql://root@127.0.0.1:5432/postgres), --cli "cmd …"
  * (how to start synqx; default `node bin/synqx.js`, built first with `npm run build` unless --no-build),
- * --reuse (keep an existing source table of the right size), --json-out FILE, --keep (leave the databases).
+ * --reuse (keep an existing source table of the right size), --json-out FILE, --keep (leave the databases),
+ * --cases a,b,c,d,e (which cases to run; the first one run is the baseline of the ratios; default all).
+ * Cases: (a) raw psql pipe, (b) synqx copy, (c) synqx run of a transform chain on the worker pool, (d) the same
+ * pipeline over the REST API of a `synqx start` server, (e) pgloader when installed.
  * Prints progress and the table on stderr/stdout and, last, one JSON line.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import pgCopy from 'pg-copy-streams';
 import { formatTable, runCases, type BenchCase } from './lib/bench-runner.js';
 import { checksumOf, createMixedTable, MIXED_TABLE_DDL, type TableChecksum } from './lib/mixed-table.js';
+import { startApiServer, type ApiServer } from './lib/api-server.js';
+import { findPgloader, runPgloader } from './lib/pgloader.js';
 import { rawCopyPipe } from './lib/raw-pipe.js';
 import { REPO_ROOT, runSynqx } from './lib/synqx-cli.js';
+import { apiPipelineVersion, expectedTransformSql, pipelineFile } from './lib/transform-pipeline.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,8 +38,15 @@ const { values: args } = parseArgs({
     reuse: { type: 'boolean', default: false },
     'json-out': { type: 'string' },
     keep: { type: 'boolean', default: false },
+    cases: { type: 'string', default: 'a,b,c,d,e' },
   },
 });
+
+const ALL_CASES = ['a', 'b', 'c', 'd', 'e'] as const;
+type CaseKey = (typeof ALL_CASES)[number];
+const selected = new Set(args.cases.split(',').map((c) => c.trim().toLowerCase()).filter(Boolean));
+for (const c of selected) if (!(ALL_CASES as readonly string[]).includes(c)) throw new Error(`--cases: unknown case ${c} (expected some of ${ALL_CASES.join(',')})`);
+if (selected.size === 0) throw new Error('--cases: name at least one case');
 
 const rows = Number(args.rows);
 const reps = Number(args.reps);
@@ -43,6 +58,9 @@ const DST_DB = 'synqx_bench_dst';
 const SCHEMA = 'bench';
 const TABLE = 'mixed';
 const QUALIFIED = `${SCHEMA}.${TABLE}`;
+// Cases (c) and (d) write their transformed rows here; the load creates the table (derived column included).
+const OUT_TABLE = 'mixed_out';
+const OUT_QUALIFIED = `${SCHEMA}.${OUT_TABLE}`;
 
 function dbUrl(name: string): string {
   const u = new URL(args['pg-url']);
@@ -121,23 +139,87 @@ async function main(): Promise<void> {
     return { ok, note: ok ? undefined : `expected ${expected.rows} rows / ${expected.checksum}, got ${got.rows} / ${got.checksum}` };
   };
 
-  const cases: BenchCase[] = [
-    {
+  const expectedOut = selected.has('c') || selected.has('d') ? await checksumOf(srcUrl, expectedTransformSql(QUALIFIED)) : undefined;
+  const resetOut = () =>
+    onServer(dstUrl, async (c) => {
+      await c.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
+      await c.query(`DROP TABLE IF EXISTS ${OUT_QUALIFIED}`);
+    });
+  const verifyOut = async () => {
+    const got = await checksumOf(dstUrl, `SELECT * FROM ${OUT_QUALIFIED}`);
+    const ok = got.rows === expectedOut!.rows && got.checksum === expectedOut!.checksum;
+    return { ok, note: ok ? undefined : `expected ${expectedOut!.rows} rows / ${expectedOut!.checksum}, got ${got.rows} / ${got.checksum}` };
+  };
+  const tmp = mkdtempSync(join(tmpdir(), 'synqx-bench-file-'));
+  const pipelinePath = join(tmp, 'transform.json');
+  writeFileSync(pipelinePath, JSON.stringify(pipelineFile({ srcUrl, srcTable: QUALIFIED, dstUrl, dstTable: OUT_QUALIFIED }), null, 2));
+
+  let server: ApiServer | undefined;
+  let apiPipelineId: number | undefined;
+  if (selected.has('d')) {
+    log('starting synqx start (embedded store, in-process dispatch) …');
+    server = await startApiServer(cli);
+    apiPipelineId = await createApiPipeline(server, srcUrl, dstUrl);
+  }
+  const pgloader = selected.has('e') ? findPgloader() : undefined;
+  if (selected.has('e') && !pgloader) log('pgloader not installed');
+
+  const all: Record<CaseKey, BenchCase | undefined> = {
+    a: {
       name: 'raw psql pipe',
       description: 'psql \\copy … to stdout (format binary) | psql \\copy … from stdin (format binary)',
       reset: resetDestination,
       run: async () => ({ seconds: await rawCopyPipe(srcUrl, QUALIFIED, dstUrl, QUALIFIED) }),
       verify,
     },
-    {
+    b: {
       name: 'synqx copy',
       description: 'synqx copy --mode append (its own process, wall clock incl. start-up)',
       reset: resetDestination,
       run: () => runSynqx(['copy', '--from', srcUrl, '--table', QUALIFIED, '--to', dstUrl, '--target', QUALIFIED, '--mode', 'append'], cli),
       verify,
     },
-  ];
-  const results = await runCases(cases, { rows, reps, copyBytes: bytes, log });
+    c: {
+      name: 'synqx run (transforms)',
+      description: 'synqx run <file>: filter id % 10 <> 3, rename_columns, derive qty2 on the worker pool (its own process)',
+      reset: resetOut,
+      run: () => runSynqx(['run', pipelinePath], cli),
+      verify: verifyOut,
+    },
+    d: server
+      ? {
+          name: 'REST API run',
+          description: 'POST /pipelines/:id/run?wait=true on a synqx start server (same pipeline, in-process worker)',
+          reset: resetOut,
+          run: async () => {
+            const started = process.hrtime.bigint();
+            const r = await server!.api('POST', `/pipelines/${apiPipelineId}/run?wait=true&timeout_seconds=3600`);
+            const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+            if (r.status !== 200 || r.body?.status !== 'success') throw new Error(`API run failed (${r.status}): ${r.text}`);
+            return { seconds, peakRssBytes: server!.peakRssBytes() };
+          },
+          verify: verifyOut,
+        }
+      : undefined,
+    e: pgloader
+      ? {
+          name: 'pgloader',
+          description: 'pgloader data only into the existing empty table',
+          reset: resetDestination,
+          run: async () => ({ seconds: await runPgloader(pgloader, srcUrl, dstUrl, SCHEMA, TABLE) }),
+          verify,
+        }
+      : undefined,
+  };
+  const cases = ALL_CASES.filter((k) => selected.has(k)).map((k) => all[k]).filter((c): c is BenchCase => c !== undefined);
+  if (cases.length === 0) throw new Error('no case left to run');
+  let results;
+  try {
+    results = await runCases(cases, { rows, reps, copyBytes: bytes, log });
+  } finally {
+    await server?.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
   process.stdout.write(`${formatTable(results, { rows, copyBytes: bytes })}\n`);
 
   const json = {
@@ -167,6 +249,19 @@ async function main(): Promise<void> {
     });
   }
   if (results.some((r) => !r.verified)) process.exitCode = 1;
+}
+
+/** Connections for both databases, a source and a destination asset, and the transform pipeline, once. */
+async function createApiPipeline(server: ApiServer, srcUrl: string, dstUrl: string): Promise<number> {
+  const must = (what: string, r: { status: number; text: string; body: any }) => {
+    if (r.status !== 201) throw new Error(`API: creating ${what} failed (${r.status}): ${r.text}`);
+    return r.body.id as number;
+  };
+  const src = must('the source connection', await server.api('POST', '/connections', { name: 'bench source', connector_type: 'postgresql', config: { dsn: srcUrl } }));
+  const dst = must('the destination connection', await server.api('POST', '/connections', { name: 'bench destination', connector_type: 'postgresql', config: { dsn: dstUrl } }));
+  const srcAsset = must('the source asset', await server.api('POST', `/connections/${src}/assets`, { name: TABLE, fully_qualified_name: QUALIFIED, is_source: true }));
+  const dstAsset = must('the destination asset', await server.api('POST', `/connections/${dst}/assets`, { name: OUT_TABLE, fully_qualified_name: OUT_QUALIFIED, is_destination: true }));
+  return must('the pipeline', await server.api('POST', '/pipelines', { name: 'bench transform', initial_version: apiPipelineVersion(srcAsset, dstAsset) }));
 }
 
 function round(n: number, digits: number): number {
