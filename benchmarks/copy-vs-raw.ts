@@ -55,6 +55,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const SRC_DB = 'synqx_bench_src';
 const DST_DB = 'synqx_bench_dst';
+const META_DB = 'synqx_bench_meta';
 const SCHEMA = 'bench';
 const TABLE = 'mixed';
 const QUALIFIED = `${SCHEMA}.${TABLE}`;
@@ -157,8 +158,9 @@ async function main(): Promise<void> {
   let server: ApiServer | undefined;
   let apiPipelineId: number | undefined;
   if (selected.has('d')) {
-    log('starting synqx start (embedded store, in-process dispatch) …');
-    server = await startApiServer(cli);
+    log('starting synqx start (Postgres metadata store, in-process dispatch) …');
+    await ensureDatabase(META_DB, true);
+    server = await startApiServer(cli, dbUrl(META_DB));
     apiPipelineId = await createApiPipeline(server, srcUrl, dstUrl);
   }
   const pgloader = selected.has('e') ? findPgloader() : undefined;
@@ -245,6 +247,7 @@ async function main(): Promise<void> {
   if (!args.keep) {
     await onServer(args['pg-url'], async (c) => {
       await c.query(`DROP DATABASE IF EXISTS "${DST_DB}" WITH (FORCE)`);
+      await c.query(`DROP DATABASE IF EXISTS "${META_DB}" WITH (FORCE)`);
       if (!args.reuse) await c.query(`DROP DATABASE IF EXISTS "${SRC_DB}" WITH (FORCE)`);
     });
   }

@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './synqx-cli.js';
 
 /**
- * Case (d) of issue 5: a real `synqx start` as its own process (embedded store in a temp SYNQX_HOME, no
- * REDIS_URL so runs dispatch in process), driven over HTTP, its memory read from /proc.
+ * Case (d) of issue 5: a real `synqx start` as its own process (no REDIS_URL so runs dispatch in
+ * process), driven over HTTP, its memory read from /proc. With `metadataUrl` the metadata lives in
+ * that Postgres database; otherwise in an embedded store in a temp SYNQX_HOME, whose first-start
+ * initdb alone peaks near 870 MB RSS and would swamp the figure this case is about.
  */
 export interface ApiServer {
   pid: number;
@@ -28,12 +30,13 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startApiServer(command: string[] = ['node', 'bin/synqx.js']): Promise<ApiServer> {
+export async function startApiServer(command: string[] = ['node', 'bin/synqx.js'], metadataUrl?: string): Promise<ApiServer> {
   const home = mkdtempSync(join(tmpdir(), 'synqx-bench-'));
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env, SYNQX_HOME: home, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
   delete env.REDIS_URL;
   delete env.DATABASE_URL;
+  if (metadataUrl) env.DATABASE_URL = metadataUrl;
   delete env.API_TOKENS;
   const [bin, ...pre] = command;
   const child: ChildProcess = spawn(bin!, [...pre, 'start'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
