@@ -3,23 +3,6 @@ import type { Page } from './connection-repo.js';
 
 export type AssetType = 'table' | 'view' | 'query';
 
-export interface AssetRow {
-  id: number;
-  connection_id: number;
-  name: string;
-  asset_type: AssetType;
-  fully_qualified_name: string | null;
-  is_source: boolean;
-  is_destination: boolean;
-  is_incremental_capable: boolean;
-  config: Record<string, unknown>;
-  schema_metadata: unknown;
-  description: string | null;
-  created_at: Date;
-  updated_at: Date;
-  deleted_at: Date | null;
-}
-
 export interface NewAsset {
   connection_id: number;
   name: string;
@@ -31,6 +14,14 @@ export interface NewAsset {
   config: Record<string, unknown>;
   schema_metadata: unknown;
   description: string | null;
+}
+
+/** A stored asset: what was inserted plus its id and timestamps. */
+export interface AssetRow extends NewAsset {
+  id: number;
+  created_at: Date;
+  updated_at: Date;
+  deleted_at: Date | null;
 }
 
 export type AssetChanges = Partial<Omit<NewAsset, 'connection_id'>>;

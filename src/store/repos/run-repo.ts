@@ -275,21 +275,27 @@ export const runRepo = {
     ]);
   },
 
-  async jobLogs(q: Queryable, jobId: number, opts: { level?: LogLevel; afterId?: number; limit?: number } = {}): Promise<LogRow[]> {
-    const { rows } = await q.query<LogRow>(
-      `SELECT id, level, message, metadata_payload, timestamp, source FROM job_logs
-       WHERE job_id = $1 AND ($2::text IS NULL OR level = $2) AND id > $3 ORDER BY id LIMIT $4`,
-      [jobId, opts.level ?? null, opts.afterId ?? 0, opts.limit ?? 1000],
-    );
-    return rows;
+  async jobLogs(q: Queryable, jobId: number, opts: LogQuery = {}): Promise<LogRow[]> {
+    return logsOf(q, 'job_logs', 'job_id', jobId, opts);
   },
 
-  async stepLogs(q: Queryable, stepRunId: number, opts: { level?: LogLevel; afterId?: number; limit?: number } = {}): Promise<LogRow[]> {
-    const { rows } = await q.query<LogRow>(
-      `SELECT id, level, message, metadata_payload, timestamp, source FROM step_logs
-       WHERE step_run_id = $1 AND ($2::text IS NULL OR level = $2) AND id > $3 ORDER BY id LIMIT $4`,
-      [stepRunId, opts.level ?? null, opts.afterId ?? 0, opts.limit ?? 1000],
-    );
-    return rows;
+  async stepLogs(q: Queryable, stepRunId: number, opts: LogQuery = {}): Promise<LogRow[]> {
+    return logsOf(q, 'step_logs', 'step_run_id', stepRunId, opts);
   },
 };
+
+export interface LogQuery {
+  level?: LogLevel;
+  afterId?: number;
+  limit?: number;
+}
+
+// Both log tables have the same shape; only the table and its owner column differ (fixed names, never user input).
+async function logsOf(q: Queryable, table: 'job_logs' | 'step_logs', owner: 'job_id' | 'step_run_id', id: number, opts: LogQuery): Promise<LogRow[]> {
+  const { rows } = await q.query<LogRow>(
+    `SELECT id, level, message, metadata_payload, timestamp, source FROM ${table}
+     WHERE ${owner} = $1 AND ($2::text IS NULL OR level = $2) AND id > $3 ORDER BY id LIMIT $4`,
+    [id, opts.level ?? null, opts.afterId ?? 0, opts.limit ?? 1000],
+  );
+  return rows;
+}
