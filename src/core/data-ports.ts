@@ -25,6 +25,17 @@ export interface BatchSource {
   /** Bytes read from the wire so far. */
   bytesRead(): number;
   close(): Promise<void>;
+  /**
+   * Optional, for straight copies: an opaque description of the wire form this source can hand on
+   * undecoded (see BatchSink.acceptsWireOnly); undefined when it cannot.
+   */
+  wireFormat?(): unknown;
+  /**
+   * Optional: stop decoding values. Batches then keep their schema and row count but every value reads
+   * as NULL; only their wire bytes matter. The coordinator calls it only when every consumer of this
+   * source is a sink that accepted `wireFormat()`, before the first batch is read.
+   */
+  skipDecoding?(): void;
 }
 
 export interface LoadResult {
@@ -46,4 +57,9 @@ export interface BatchSink {
   write(batch: RecordBatch): Promise<void>;
   commit(): Promise<LoadResult>;
   abort(reason: unknown): Promise<void>;
+  /**
+   * Optional: true when, after `open`, this sink can write every batch of a source with this wire format
+   * from its wire bytes alone (so the source need not decode values). False when in doubt.
+   */
+  acceptsWireOnly?(format: unknown): boolean;
 }

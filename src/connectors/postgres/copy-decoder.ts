@@ -1,6 +1,6 @@
 import { endianness } from 'node:os';
-import { RecordBatch, Struct, makeData } from 'apache-arrow';
-import type { Schema } from 'apache-arrow';
+import { RecordBatch, Struct, makeBuilder, makeData } from 'apache-arrow';
+import type { Data, Schema } from 'apache-arrow';
 import { SynqxError } from '../../core/errors.js';
 import { ColumnBuilder, isVarWidth } from './column-builder.js';
 import { INET_TEXT_MAX, writeInetText } from './inet-codec.js';
@@ -91,6 +91,8 @@ export class CopyDecoder {
   private readonly rawColumns: RawCopy['columns'];
   private rawSegments: Uint8Array[] = [];
   private rawBytes = 0;
+  private valuesSkipped = false;
+  private nullColumns: Data[] = [];
   /** Rows decoded so far, over all batches. */
   rows = 0;
 
@@ -108,6 +110,24 @@ export class CopyDecoder {
     this.rowHint = Math.min(this.batchRows, 1024);
     this.byteHints = columns.map(() => 16 * 1024);
     this.newBuilders();
+  }
+
+  /**
+   * From now on rows are only framed, not decoded: each batch keeps its raw bytes and row count, and its
+   * columns are shared all-NULL placeholders. Only for consumers that write the raw bytes (see raw-copy.ts).
+   */
+  skipValues(): void {
+    if (!this.keepRaw) throw new Error('CopyDecoder.skipValues needs keepRaw');
+    this.valuesSkipped = true;
+  }
+
+  get skipsValues(): boolean {
+    return this.valuesSkipped;
+  }
+
+  /** Each column's wire format, as recorded beside kept raw bytes. */
+  get rawColumnFormats(): RawCopy['columns'] {
+    return this.rawColumns;
   }
 
   /** Feeds the next chunk; returns the batches it completed (usually none). */
@@ -241,11 +261,13 @@ export class CopyDecoder {
         }
       }
       if (!complete) break;
-      const builders = this.builders;
-      for (let c = 0; c < n; c++) {
-        const len = fl[c]!;
-        if (len < 0) builders[c]!.appendNull();
-        else this.decodeValue(builders[c]!, buf, fp[c]!, len, c);
+      if (!this.valuesSkipped) {
+        const builders = this.builders;
+        for (let c = 0; c < n; c++) {
+          const len = fl[c]!;
+          if (len < 0) builders[c]!.appendNull();
+          else this.decodeValue(builders[c]!, buf, fp[c]!, len, c);
+        }
       }
       this.bytesInBatch += q - pos;
       pos = q;
@@ -408,14 +430,16 @@ export class CopyDecoder {
 
   private flushBatch(): void {
     const n = this.rowsInBatch;
-    const children = this.builders.map((b, c) => {
-      if (b.child === null && isVarWidth(b.kind)) this.byteHints[c] = Math.ceil(b.dataLen * 1.1) + 64;
-      return b.finish();
-    });
+    const children = this.valuesSkipped
+      ? this.placeholderColumns(n)
+      : this.builders.map((b, c) => {
+          if (b.child === null && isVarWidth(b.kind)) this.byteHints[c] = Math.ceil(b.dataLen * 1.1) + 64;
+          return b.finish();
+        });
     const data = makeData({ type: this.structType, length: n, nullCount: 0, children });
     const batch = new RecordBatch(this.schema, data);
     if (this.keepRaw) {
-      attachRawCopy(batch, { segments: this.rawSegments, byteLength: this.rawBytes, columns: this.rawColumns });
+      attachRawCopy(batch, { segments: this.rawSegments, byteLength: this.rawBytes, columns: this.rawColumns, decoded: !this.valuesSkipped });
       this.rawSegments = [];
       this.rawBytes = 0;
     }
@@ -423,7 +447,19 @@ export class CopyDecoder {
     this.rowHint = Math.min(this.batchRows, Math.max(n, 8));
     this.rowsInBatch = 0;
     this.bytesInBatch = 0;
-    this.newBuilders();
+    if (!this.valuesSkipped) this.newBuilders();
+  }
+
+  /** All-NULL columns of `n` rows, sliced from ones built once (slices share their buffers). */
+  private placeholderColumns(n: number): Data[] {
+    if ((this.nullColumns[0]?.length ?? -1) < n) {
+      this.nullColumns = this.schema.fields.map((f) => {
+        const b = makeBuilder({ type: f.type, nullValues: [null] });
+        for (let i = 0; i < n; i++) b.append(null);
+        return b.flush();
+      });
+    }
+    return this.nullColumns.map((d) => d.slice(0, n));
   }
 
   private newBuilders(): void {

@@ -13,7 +13,21 @@ export interface RawCopy {
   segments: Uint8Array[];
   byteLength: number;
   /** Wire format of each column as sent by the source. */
-  columns: ReadonlyArray<{ kind: Kind; elemKind: Kind; elemOid: number }>;
+  columns: RawColumns;
+  /** False when the source skipped decoding (a negotiated straight copy): the batch's values all read NULL. */
+  decoded: boolean;
+}
+
+export type RawColumns = ReadonlyArray<{ kind: Kind; elemKind: Kind; elemOid: number }>;
+
+/** What a Postgres source offers as BatchSource.wireFormat(): binary COPY rows with these column formats. */
+export interface PgWireFormat {
+  kind: 'postgres-binary-copy';
+  columns: RawColumns;
+}
+
+export function isPgWireFormat(format: unknown): format is PgWireFormat {
+  return typeof format === 'object' && format !== null && (format as PgWireFormat).kind === 'postgres-binary-copy';
 }
 
 const rawByBatch = new WeakMap<RecordBatch, RawCopy>();

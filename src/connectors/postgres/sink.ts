@@ -8,7 +8,7 @@ import { CopyIn, withTimeout } from './copy-in.js';
 import { canPassThrough, prepareLoadPlan } from './load-plan.js';
 import type { LoadPlan } from './load-plan.js';
 import { cancelledError, secretsOf, toPgSynqxError } from './pg-errors.js';
-import { rawCopyOf } from './raw-copy.js';
+import { isPgWireFormat, rawCopyOf } from './raw-copy.js';
 import type { RawCopy } from './raw-copy.js';
 import { WRITE_MODES, moveFromStagingSql, stagingTableSql } from './write-modes.js';
 import type { WriteMode } from './write-modes.js';
@@ -62,6 +62,7 @@ export class PostgresSink implements BatchSink {
   private client: pg.Client | undefined;
   private state: State = 'new';
   private plan: LoadPlan | undefined;
+  private schema: Schema | undefined;
   private encoder: CopyEncoder | undefined;
   private copy: CopyIn | undefined;
   private readonly chunks: Uint8Array[] = [];
@@ -111,6 +112,7 @@ export class PostgresSink implements BatchSink {
       const o = this.options;
       const plan = await prepareLoadPlan(client, schema, { ...o, mode: this.mode });
       this.plan = plan;
+      this.schema = schema;
       this.encoder = new CopyEncoder(plan.encode, { chunkBytes: this.chunkBytes });
       if (this.mode === 'truncate' && (o.resume_after_rows ?? 0) === 0) await client.query(`TRUNCATE ${plan.dest}`);
       if (plan.staging) await client.query(stagingTableSql(plan.staging, plan.columns, Boolean(o.commit_every_rows)));
@@ -136,6 +138,9 @@ export class PostgresSink implements BatchSink {
       if (raw && this.passesThrough(b.schema, raw)) {
         await this.sendRaw(raw);
         this.counts.passedThrough++;
+      } else if (raw && !raw.decoded) {
+        // acceptsWireOnly said yes, so this cannot happen; encoding the placeholder NULLs would lose data.
+        throw new SynqxError('INTERNAL', 'an undecoded batch reached a load that cannot pass its bytes through');
       } else {
         await this.sendEncoded(b);
         this.counts.encoded++;
@@ -188,6 +193,15 @@ export class PostgresSink implements BatchSink {
     } finally {
       await this.release();
     }
+  }
+
+  /**
+   * After open: a straight copy from a Postgres source whose column wire formats match the destination's
+   * and with no rows to skip (a resumed chunked load slices batches, which needs decoded values).
+   */
+  acceptsWireOnly(format: unknown): boolean {
+    if (this.state !== 'open' || !this.plan || !this.schema || this.toSkip > 0 || !isPgWireFormat(format)) return false;
+    return canPassThrough(this.plan, this.schema, { segments: [], byteLength: 0, columns: format.columns, decoded: false });
   }
 
   /** Batches sent as the source's own COPY bytes vs re-encoded from Arrow (diagnostics). */

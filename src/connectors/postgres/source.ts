@@ -7,6 +7,7 @@ import { SynqxError } from '../../core/errors.js';
 import { parseQualifiedName, quoteIdent, quoteQualified } from '../../core/sql.js';
 import { describeQuery, estimateQueryRows, readTable } from './catalog.js';
 import { CopyDecoder } from './copy-decoder.js';
+import type { PgWireFormat } from './raw-copy.js';
 import { cancelledError, secretsOf, toPgSynqxError } from './pg-errors.js';
 import { arrowFieldFor, codecForColumn } from './type-map.js';
 import type { ColumnCodec, PgColumn } from './type-map.js';
@@ -127,6 +128,23 @@ export class PostgresSource implements BatchSource {
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** Binary COPY rows, when batches keep their bytes (keep_raw_copy) so a Postgres sink can pass them on. */
+  wireFormat(): PgWireFormat | undefined {
+    if (!this.decoder || !(this.options.keep_raw_copy ?? true)) return undefined;
+    return { kind: 'postgres-binary-copy', columns: this.decoder.rawColumnFormats };
+  }
+
+  skipDecoding(): void {
+    if (!this.decoder) throw new Error('PostgresSource.skipDecoding called before open');
+    if (this.iterated) throw new Error('PostgresSource.skipDecoding called after reading started');
+    this.decoder.skipValues();
+  }
+
+  /** True once skipDecoding took effect (diagnostics, tests). */
+  get decodingSkipped(): boolean {
+    return this.decoder?.skipsValues ?? false;
   }
 
   estimatedRows(): number | undefined {

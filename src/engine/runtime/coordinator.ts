@@ -162,6 +162,7 @@ class GraphRun {
       if (!this.failure) await this.openSources();
       if (!this.failure) this.deriveSchemas();
       if (!this.failure) await this.openSinks();
+      if (!this.failure) this.skipUnneededDecoding();
       if (!this.failure) await this.stream();
       if (!this.failure) await this.commit();
     } catch (err) {
@@ -241,6 +242,24 @@ class GraphRun {
         }
       }),
     );
+  }
+
+  /**
+   * A source whose every consumer is a terminal sink able to write its wire bytes as they are (a straight
+   * copy) need not decode values at all: on a table move that decoding is most of the engine's CPU.
+   */
+  private skipUnneededDecoding(): void {
+    const byId = new Map(this.nodes.map((n) => [n.id, n]));
+    for (const node of this.nodes) {
+      if (node.kind !== 'source' || !node.source.skipDecoding || !node.source.wireFormat) continue;
+      const format = node.source.wireFormat();
+      if (format === undefined) continue;
+      const consumers = node.outputs.map((id) => byId.get(id)!);
+      const wireOnly = consumers.every((c) => c.kind === 'sink' && c.outputs.length === 0 && c.sink.acceptsWireOnly?.(format) === true);
+      if (!wireOnly) continue;
+      node.source.skipDecoding();
+      this.log('debug', 'straight copy: rows are passed on in their wire format, not decoded', node.id);
+    }
   }
 
   private async stream(): Promise<void> {
