@@ -4,14 +4,14 @@ import { isSynqxError } from '../core/errors.js';
 import { SYNQX_VERSION } from '../core/version.js';
 import { loadConfig, type AppConfig } from '../platform/config.js';
 import { createLogger, type Logger } from '../platform/logger.js';
-import { requireRedis } from '../scheduler/dispatch-config.js';
-import { startSchedulerProcess, startWorkerProcess } from '../scheduler/processes.js';
 import { registerCopyCommand } from './copy-command.js';
-import { engineRunnerFactory } from './engine-runner.js';
 import { registerRunCommand } from './run-command.js';
-import { ConnectionService } from '../services/connection-service.js';
-import { openMetadataDb } from '../store/open-db.js';
-import { startApiServer } from './server.js';
+
+// The server parts (Koa, BullMQ, the metadata store, PGlite) are imported by the commands that need them:
+// loading them all costs over a second of start-up, which a one-shot `synqx copy` would pay for nothing.
+const serverParts = () => import('./server.js');
+const engineRunner = () => import('./engine-runner.js');
+const schedulerParts = () => import('../scheduler/processes.js');
 
 loadDotenv({ quiet: true });
 
@@ -53,15 +53,20 @@ program
   .command('start')
   .description('run the API, the scheduler and one worker in one process (in-process dispatch without REDIS_URL)')
   .action(() =>
-    runUntilSignal((config, logger) => startApiServer(config, logger, { worker: engineRunnerFactory(config), scheduler: true })).catch(fail),
+    runUntilSignal(async (config, logger) => {
+      const [{ startApiServer }, { engineRunnerFactory }] = await Promise.all([serverParts(), engineRunner()]);
+      return startApiServer(config, logger, { worker: engineRunnerFactory(config), scheduler: true });
+    }).catch(fail),
   );
 
 program
   .command('api')
   .description('run the REST API only (needs REDIS_URL: jobs are run by `synqx worker` processes)')
   .action(() =>
-    runUntilSignal((config, logger) => {
+    runUntilSignal(async (config, logger) => {
+      const { requireRedis } = await import('../scheduler/dispatch-config.js');
       requireRedis(config, 'api');
+      const { startApiServer } = await serverParts();
       return startApiServer(config, logger);
     }).catch(fail),
   );
@@ -69,12 +74,17 @@ program
 program
   .command('worker')
   .description('run jobs from the shared queue (needs REDIS_URL and DATABASE_URL)')
-  .action(() => runUntilSignal((config, logger) => startWorkerProcess(config, logger, engineRunnerFactory(config))).catch(fail));
+  .action(() =>
+    runUntilSignal(async (config, logger) => {
+      const [{ startWorkerProcess }, { engineRunnerFactory }] = await Promise.all([schedulerParts(), engineRunner()]);
+      return startWorkerProcess(config, logger, engineRunnerFactory(config));
+    }).catch(fail),
+  );
 
 program
   .command('scheduler')
   .description('fire cron schedules and watch for stalled jobs (needs REDIS_URL and DATABASE_URL)')
-  .action(() => runUntilSignal((config, logger) => startSchedulerProcess(config, logger)).catch(fail));
+  .action(() => runUntilSignal(async (config, logger) => (await schedulerParts()).startSchedulerProcess(config, logger)).catch(fail));
 
 program
   .command('vault')
@@ -88,6 +98,7 @@ program
       const logger = createLogger({ level: 'warn', json: config.jsonLogs });
       const next = opts.newPasswordEnv ? process.env[opts.newPasswordEnv] : undefined;
       if (opts.newPasswordEnv && !next) throw new Error(`environment variable ${opts.newPasswordEnv} is empty or not set`);
+      const [{ openMetadataDb }, { ConnectionService }] = await Promise.all([import('../store/open-db.js'), import('../services/connection-service.js')]);
       const db = await openMetadataDb(config);
       try {
         const connections = await ConnectionService.create({ db, config, logger });
