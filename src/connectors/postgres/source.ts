@@ -1,7 +1,7 @@
 import { Schema } from 'apache-arrow';
 import type { RecordBatch } from 'apache-arrow';
 import pg from 'pg';
-import pgCopy from 'pg-copy-streams';
+import { copyOut } from './copy-out-stream.js';
 import type { BatchSource } from '../../core/data-ports.js';
 import { SynqxError } from '../../core/errors.js';
 import { parseQualifiedName, quoteIdent, quoteQualified } from '../../core/sql.js';
@@ -105,7 +105,7 @@ export class PostgresSource implements BatchSource {
   }
 
   private async *run(client: pg.Client, decoder: CopyDecoder, signal: AbortSignal): AsyncGenerator<RecordBatch> {
-    const stream = client.query(pgCopy.to(this.copySql));
+    const stream = client.query(copyOut(this.copySql));
     this.copyStream = stream;
     this.streaming = true;
     const onAbort = () => stream.destroy(cancelledError(signal.reason));
