@@ -1,6 +1,7 @@
 import { endianness } from 'node:os';
 import { RecordBatch, Struct, makeBuilder, makeData } from 'apache-arrow';
 import type { Data, Schema } from 'apache-arrow';
+import { markExclusive } from '../../core/batch-ownership.js';
 import { SynqxError } from '../../core/errors.js';
 import { ColumnBuilder, isVarWidth } from './column-builder.js';
 import { INET_TEXT_MAX, writeInetText } from './inet-codec.js';
@@ -438,6 +439,8 @@ export class CopyDecoder {
         });
     const data = makeData({ type: this.structType, length: n, nullCount: 0, children });
     const batch = new RecordBatch(this.schema, data);
+    // Fresh buffers from this batch's own builders; placeholders share theirs.
+    if (!this.valuesSkipped) markExclusive(batch);
     if (this.keepRaw) {
       attachRawCopy(batch, { segments: this.rawSegments, byteLength: this.rawBytes, columns: this.rawColumns, decoded: !this.valuesSkipped });
       this.rawSegments = [];

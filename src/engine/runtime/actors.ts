@@ -1,5 +1,6 @@
 import type { RecordBatch } from 'apache-arrow';
 import type { BatchSink, BatchSource } from '../../core/data-ports.js';
+import { markShared } from '../../core/batch-ownership.js';
 import { untilAborted } from './abort.js';
 import { batchBytes } from './batch-bytes.js';
 import type { Mailbox } from './mailbox.js';
@@ -26,6 +27,7 @@ function begin(ctx: ActorContext): void {
 
 /** Fan-out: every child gets the batch, one after another, so the slowest child sets the pace. */
 async function deliver(ctx: ActorContext, batch: RecordBatch): Promise<void> {
+  if (ctx.outputs.length > 1) markShared(batch);
   for (const out of ctx.outputs) await out.put(batch);
 }
 
@@ -81,10 +83,13 @@ export async function runTransformActor(ctx: ActorContext, transform: PreparedTr
     begin(ctx);
     if (!batch) break;
     if (batch.numRows === 0) continue;
+    // Measured before run(): a batch moved to a worker thread has no buffers left here.
+    const rows = batch.numRows;
+    const bytes = batchBytes(batch);
     const result = transform.run(batch);
     // A rejected result may never be awaited if the run stops first; it must not become unhandled.
     result.catch(() => {});
-    window.push({ rows: batch.numRows, bytes: batchBytes(batch), result });
+    window.push({ rows, bytes, result });
     if (window.length >= transform.maxInFlight) await emit(window.shift()!);
   }
   while (window.length > 0) await emit(window.shift()!);
@@ -102,6 +107,8 @@ export async function runSinkActor(ctx: ActorContext, sink: BatchSink): Promise<
     if (batch.numRows === 0) continue;
     await untilAborted(sink.write(batch), ctx.signal);
     ctx.meter.add({ records_in: batch.numRows, records_out: batch.numRows, bytes_processed: batchBytes(batch) });
+    // The sink may still hold what it wrote.
+    markShared(batch);
     await deliver(ctx, batch);
   }
   ctx.meter.finish();

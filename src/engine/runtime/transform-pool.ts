@@ -6,7 +6,10 @@ import { Piscina, move, transferableSymbol, valueSymbol } from 'piscina';
 import { SynqxError } from '../../core/errors.js';
 import { buildTransform } from '../transforms/registry.js';
 import type { TransformContext, TransformFn } from '../transforms/transform.js';
-import { decodeBatch, encodeBatch, type TransformReply, type TransformTask } from '../transforms/transform-task.js';
+import { isExclusive, markExclusive, markShared } from '../../core/batch-ownership.js';
+import { packBatch, unpackBatch } from '../transforms/batch-transfer.js';
+import { findTransform } from '../transforms/registry.js';
+import type { TransformReply, TransformTask } from '../transforms/transform-task.js';
 
 export interface TransformPoolOptions {
   /** 'threads': a Piscina pool (default); 'inline': every batch on the calling thread (tests, tiny jobs). */
@@ -56,7 +59,8 @@ export class TransformPool {
   /** Validates the node's config (throws VALIDATION_FAILED) and returns its runner. */
   prepare(node: { nodeId: string; transform: string; config: unknown }, now: Date): PreparedTransform {
     const fn = buildTransform(node.transform, node.config);
-    return new PreparedTransform(this, node.nodeId, node.transform, node.config, fn, { now, nodeId: node.nodeId });
+    const metadataOnly = findTransform(node.transform)?.metadataOnly === true;
+    return new PreparedTransform(this, node.nodeId, node.transform, node.config, fn, { now, nodeId: node.nodeId }, metadataOnly);
   }
 
   /** @internal */
@@ -67,10 +71,10 @@ export class TransformPool {
       maxThreads: this.threads,
       idleTimeout: 30_000,
     });
-    const ipc = task.ipc;
+    const buffers = task.batch.buffers;
     const movable = {
       get [transferableSymbol]() {
-        return [ipc.buffer];
+        return buffers;
       },
       get [valueSymbol]() {
         return task;
@@ -101,12 +105,14 @@ export class PreparedTransform {
     private readonly config: unknown,
     private readonly fn: TransformFn,
     private readonly ctx: TransformContext,
+    /** Renames, selections: O(columns) work on the calling thread beats any thread hop. */
+    private readonly metadataOnly = false,
   ) {
     this.key = `${name}\u0000${JSON.stringify(config ?? {})}`;
   }
 
   get maxInFlight(): number {
-    return this.pool.mode === 'threads' ? this.pool.maxInFlightPerNode : 1;
+    return this.pool.mode === 'threads' && !this.metadataOnly ? this.pool.maxInFlightPerNode : 1;
   }
 
   /** The output schema for an input schema, found by transforming an empty batch on this thread. */
@@ -119,22 +125,27 @@ export class PreparedTransform {
 
   /** Transforms one batch; a failure of any kind becomes a TRANSFORM_ERROR naming the node. */
   async run(batch: RecordBatch): Promise<RecordBatch | null> {
-    if (this.pool.mode === 'inline' || batch.numRows < this.pool.inlineMaxRows) return this.applyInline(batch);
+    const exclusive = isExclusive(batch);
+    if (this.pool.mode === 'inline' || this.metadataOnly || batch.numRows < this.pool.inlineMaxRows) {
+      const out = this.applyInline(batch);
+      // A metadata-only output reuses the input's buffers and nothing else: it owns what the input owned.
+      if (out && out !== batch && exclusive && this.metadataOnly) markExclusive(out);
+      return out;
+    }
     let reply: TransformReply;
     try {
-      reply = await this.pool.dispatch({
-        key: this.key,
-        name: this.name,
-        config: this.config,
-        nodeId: this.nodeId,
-        nowMs: this.ctx.now.getTime(),
-        ipc: encodeBatch(batch),
-      });
+      // A batch only this node holds moves to the worker without a copy (and is dead here afterwards).
+      markShared(batch);
+      const packed = packBatch(batch, () => exclusive);
+      reply = await this.pool.dispatch({ key: this.key, name: this.name, config: this.config, nodeId: this.nodeId, nowMs: this.ctx.now.getTime(), batch: packed });
     } catch (err) {
       throw this.failure('INTERNAL', err instanceof Error ? err.message : String(err), err);
     }
     if (!reply.ok) throw this.failure(reply.code, reply.message);
-    return reply.ipc ? decodeBatch(reply.ipc) : null;
+    if (!reply.batch) return null;
+    const out = unpackBatch(reply.batch);
+    markExclusive(out);
+    return out;
   }
 
   private applyInline(batch: RecordBatch): RecordBatch | null {

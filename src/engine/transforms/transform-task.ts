@@ -1,11 +1,12 @@
 import { RecordBatch, RecordBatchStreamWriter, tableFromIPC } from 'apache-arrow';
 import { SynqxError } from '../../core/errors.js';
+import { packBatch, unpackBatch, type PackedBatch } from './batch-transfer.js';
 import { buildTransform } from './registry.js';
 import type { TransformFn } from './transform.js';
 
 /**
  * The message a pool worker receives: which transform to apply (by registry name and config) and one
- * batch as Arrow IPC stream bytes, whose buffer is transferred, not copied. `key` identifies the
+ * packed batch (batch-transfer.ts), whose buffers are moved, not copied. `key` identifies the
  * (name, config) pair so each worker builds — and parses expressions — once per node, not per batch.
  */
 export interface TransformTask {
@@ -14,11 +15,11 @@ export interface TransformTask {
   config: unknown;
   nodeId: string;
   nowMs: number;
-  ipc: Uint8Array;
+  batch: PackedBatch;
 }
 
 export type TransformReply =
-  | { ok: true; rows: number; ipc: Uint8Array | null }
+  | { ok: true; rows: number; batch: PackedBatch | null }
   | { ok: false; code: string; message: string };
 
 export function encodeBatch(batch: RecordBatch): Uint8Array {
@@ -45,9 +46,12 @@ export function runTransformTask(task: TransformTask): TransformReply {
       if (built.size >= 64) built.delete(built.keys().next().value!);
       built.set(task.key, fn);
     }
-    const result = fn(decodeBatch(task.ipc), { now: new Date(task.nowMs), nodeId: task.nodeId });
-    if (!result || result.numRows === 0) return { ok: true, rows: 0, ipc: null };
-    return { ok: true, rows: result.numRows, ipc: encodeBatch(result) };
+    const received = new Set(task.batch.buffers);
+    const result = fn(unpackBatch(task.batch), { now: new Date(task.nowMs), nodeId: task.nodeId });
+    if (!result || result.numRows === 0) return { ok: true, rows: 0, batch: null };
+    // What came in moved is ours to move back; anything the transform allocated is copied once, since
+    // some of it may be shared (cached constants, builder pools) and must stay alive here.
+    return { ok: true, rows: result.numRows, batch: packBatch(result, (b) => received.has(b)) };
   } catch (err) {
     const code = err instanceof SynqxError ? err.code : 'TRANSFORM_ERROR';
     return { ok: false, code, message: err instanceof Error ? err.message : String(err) };

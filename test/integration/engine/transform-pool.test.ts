@@ -1,6 +1,7 @@
 import test from 'ava';
 import { Int32, Utf8, type RecordBatch } from 'apache-arrow';
 import { SynqxError } from '../../../src/core/errors.js';
+import { isExclusive, markExclusive } from '../../../src/core/batch-ownership.js';
 import { TransformPool, defaultWorkerFilename } from '../../../src/engine/runtime/transform-pool.js';
 import { col, makeBatch, rowsOf } from '../../helpers/arrow-batches.js';
 
@@ -49,13 +50,37 @@ test('a transform that drops every row comes back as null', async (t) => {
   t.is(await prepared.run(numbered(0, 1000)), null);
 });
 
-test('the input batch is still usable after its bytes were sent to a worker', async (t) => {
-  const prepared = pool.prepare({ nodeId: 'n', transform: 'noop', config: {} }, now);
+test('a batch others may hold is copied to the worker: still usable afterwards', async (t) => {
+  const prepared = pool.prepare({ nodeId: 'n', transform: 'filter', config: { condition: 'id >= 0' } }, now);
   const b = numbered(0, 2000);
   const out = await prepared.run(b);
   t.is(out!.numRows, 2000);
   t.is(b.getChild('id')!.get(1999), 1999);
   t.not(out, b);
+  t.deepEqual(rowsOf(out!), rowsOf(b));
+});
+
+test('a batch marked exclusive moves to the worker without a copy; the reply is exclusive in turn', async (t) => {
+  const prepared = pool.prepare({ nodeId: 'n', transform: 'filter', config: { condition: 'id % 2 = 0' } }, now);
+  const b = numbered(0, 2000);
+  const expected = rowsOf(b).filter((r) => (r.id as number) % 2 === 0);
+  markExclusive(b);
+  const idBuffer = b.getChild('id')!.data[0]!.values.buffer as ArrayBuffer;
+  const out = await prepared.run(b);
+  t.is(idBuffer.byteLength, 0, 'the input buffer was transferred (detached here)');
+  t.deepEqual(rowsOf(out!), expected);
+  t.true(isExclusive(out!));
+  t.false(isExclusive(b));
+});
+
+test('metadata-only transforms run on the calling thread even in threads mode', async (t) => {
+  const prepared = pool.prepare({ nodeId: 'n', transform: 'rename_columns', config: { mapping: { label: 'name' } } }, now);
+  const b = numbered(0, 5000);
+  markExclusive(b);
+  const out = await prepared.run(b);
+  t.is(prepared.maxInFlight, 1);
+  t.is(out!.getChild('id')!.data[0]!.values, b.getChild('id')!.data[0]!.values, 'same buffers: no copy, no thread hop');
+  t.true(isExclusive(out!), 'the renamed batch owns what its input owned');
 });
 
 test('a throwing transform surfaces as TRANSFORM_ERROR naming the node, with the cause', async (t) => {
@@ -85,10 +110,12 @@ test('bad config is rejected when preparing, before any batch', (t) => {
 test('small batches run inline; in-flight limit is the configured one', async (t) => {
   const mixed = new TransformPool({ mode: 'threads', threads: 1, inlineMaxRows: 100, maxInFlightPerNode: 2 });
   t.teardown(() => mixed.close());
-  const prepared = mixed.prepare({ nodeId: 'n', transform: 'noop', config: {} }, now);
+  const prepared = mixed.prepare({ nodeId: 'n', transform: 'filter', config: { condition: 'id >= 0' } }, now);
   const small = numbered(0, 10);
-  // Inline noop returns the very batch; a worker round trip would return a decoded copy.
+  // Inline, a filter keeping every row returns the very batch; a worker round trip returns a decoded copy.
   t.is(await prepared.run(small), small);
+  const big = numbered(0, 500);
+  t.not(await prepared.run(big), big);
   t.not(await prepared.run(numbered(0, 500)), null);
   t.is(prepared.maxInFlight, 2);
   t.is(new TransformPool({ mode: 'inline' }).prepare({ nodeId: 'n', transform: 'noop', config: {} }, now).maxInFlight, 1);
