@@ -19,7 +19,7 @@ import type { TransformSpec } from './transform-spec.js';
 // the live function; the worker threads build from this same list.
 
 function batchTransform<S extends z.ZodType>(
-  spec: Omit<TransformSpec, 'configSchema'> & { configSchema: S },
+  spec: Omit<TransformSpec, 'configSchema'> & { configSchema: S; metadataOnly?: boolean },
   build: (config: z.infer<S>) => TransformFn,
 ): TransformDefinition {
   return {
@@ -65,6 +65,7 @@ const filter = batchTransform(
 
 const map = batchTransform(
   {
+    metadataOnly: true,
     name: 'map',
     description: 'Renames (`rename`: {old: new}) and drops (`drop`: [names]) columns',
     operatorTypes: ['transform'],
@@ -76,6 +77,7 @@ const map = batchTransform(
 
 const noop = batchTransform(
   {
+    metadataOnly: true,
     name: 'noop',
     description: 'Passes batches through unchanged',
     operatorTypes: ['noop', 'transform'],
@@ -87,6 +89,7 @@ const noop = batchTransform(
 
 const select = batchTransform(
   {
+    metadataOnly: true,
     name: 'select',
     description: 'Keeps only `columns`, in the order given; a column missing from the input is a data error',
     operatorTypes: ['transform'],
@@ -98,6 +101,7 @@ const select = batchTransform(
 
 const dropColumnsT = batchTransform(
   {
+    metadataOnly: true,
     name: 'drop_columns',
     description: 'Drops `columns`; a column missing from the input is a data error',
     operatorTypes: ['transform'],
@@ -109,6 +113,7 @@ const dropColumnsT = batchTransform(
 
 const renameColumnsT = batchTransform(
   {
+    metadataOnly: true,
     name: 'rename_columns',
     description: 'Renames columns (`mapping`: {old: new}); a missing old name is a data error',
     operatorTypes: ['transform'],

@@ -27,6 +27,11 @@ export type TransformFn = (batch: RecordBatch, ctx: TransformContext) => RecordB
  */
 export interface BatchTransformDefinition extends TransformSpec {
   kind: 'batch';
+  /**
+   * The output only renames, drops or reorders the input's columns (no buffer is read or made): such a
+   * transform runs on the calling thread, where it costs O(columns), instead of crossing to the pool.
+   */
+  metadataOnly?: boolean;
   build(config: unknown): TransformFn;
 }
 
