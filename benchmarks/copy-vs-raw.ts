@@ -14,13 +14,14 @@
  * Prints progress and the table on stderr/stdout and, last, one JSON line.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import pgCopy from 'pg-copy-streams';
 import { formatTable, runCases, type BenchCase } from './lib/bench-runner.js';
+import { checkTargets, formatTargets, type EarlierRun } from './lib/targets.js';
 import { checksumOf, createMixedTable, MIXED_TABLE_DDL, type TableChecksum } from './lib/mixed-table.js';
 import { startApiServer, type ApiServer } from './lib/api-server.js';
 import { findPgloader, runPgloader } from './lib/pgloader.js';
@@ -39,6 +40,7 @@ const { values: args } = parseArgs({
     'json-out': { type: 'string' },
     keep: { type: 'boolean', default: false },
     cases: { type: 'string', default: 'a,b,c,d,e' },
+    'compare-json': { type: 'string' },
   },
 });
 
@@ -223,6 +225,10 @@ async function main(): Promise<void> {
     rmSync(tmp, { recursive: true, force: true });
   }
   process.stdout.write(`${formatTable(results, { rows, copyBytes: bytes })}\n`);
+  // With --compare-json (an earlier run's JSON at another row count), scaling is checked too.
+  const earlier = args['compare-json'] ? (JSON.parse(readFileSync(args['compare-json'], 'utf8')) as EarlierRun) : undefined;
+  const targets = checkTargets(results, rows, earlier);
+  process.stdout.write(`${formatTargets(targets)}\n`);
 
   const json = {
     bench: 'copy-vs-raw',
@@ -240,6 +246,7 @@ async function main(): Promise<void> {
       peak_rss_bytes: r.peakRssBytes ?? null,
       verified: r.verified,
     })),
+    targets,
   };
   if (args['json-out']) writeFileSync(args['json-out'], `${JSON.stringify(json, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(json)}\n`);
