@@ -1,10 +1,10 @@
-import { makeBuilder, makeData, makeVector, RecordBatch, Struct, type Data, type Int, type Schema } from 'apache-arrow';
+import { makeBuilder, makeVector, type Data, type Int, type RecordBatch, type Schema } from 'apache-arrow';
 import { SynqxError } from '../../core/errors.js';
 import { HeldRows } from './held-rows.js';
 import { planJoin, preserves, sameFields, type JoinPlan, type JoinShape } from './join-plan.js';
 import { keyReader } from './key-encoding.js';
 import type { StreamOperator } from './stream-operator.js';
-import { takeFrom } from './take-from.js';
+import { batchOf, emptyBatch, takeFrom } from './take-from.js';
 
 type Side = 'left' | 'right';
 const LEFT = 0;
@@ -199,12 +199,6 @@ export class JoinOperator implements StreamOperator {
   }
 }
 
-function emptyBatch(schema: Schema): RecordBatch {
-  const none = new Int32Array(0);
-  const children = schema.fields.map((f) => takeFrom(f.type, [], none, none));
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: 0, nullCount: 0, children }));
-}
-
 function assemble(plan: JoinPlan, left: Gather, right: Gather): RecordBatch {
   const length = left.which.length;
   const children = plan.columns.map((c, i): Data => {
@@ -228,8 +222,7 @@ function assemble(plan: JoinPlan, left: Gather, right: Gather): RecordBatch {
     const sources = [...left.batches.map((b) => b.data.children[c.left]!), ...right.batches.map((b) => b.data.children[c.right]!)];
     return takeFrom(type, sources, which, rows);
   });
-  const data = makeData({ type: new Struct(plan.schema.fields), length, nullCount: 0, children });
-  return new RecordBatch(plan.schema, data);
+  return batchOf(plan.schema, length, children);
 }
 
 const INT64_MAX = 9_223_372_036_854_775_807n;

@@ -1,4 +1,4 @@
-import { DataType, makeBuilder, makeData, makeVector, type Data } from 'apache-arrow';
+import { DataType, makeBuilder, makeData, makeVector, RecordBatch, Struct, type Data, type Schema } from 'apache-arrow';
 import { takeData } from './take.js';
 
 /**
@@ -151,4 +151,15 @@ function takeGeneric(type: DataType, sources: readonly Data[], which: Int32Array
     builder.append(w < 0 ? null : vectors[w]!.get(rows[j]!));
   }
   return builder.finish().flush();
+}
+
+/** A batch of `length` rows from its columns. */
+export function batchOf(schema: Schema, length: number, children: Data[]): RecordBatch {
+  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length, nullCount: 0, children }));
+}
+
+/** A zero-row batch with `schema`: how a stream operator tells downstream its columns before data flows. */
+export function emptyBatch(schema: Schema): RecordBatch {
+  const none = new Int32Array(0);
+  return batchOf(schema, 0, schema.fields.map((f) => takeFrom(f.type, [], none, none)));
 }
