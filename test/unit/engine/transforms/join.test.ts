@@ -142,9 +142,19 @@ function reference(type: string, left: Record<string, unknown>[], right: Record<
   return out;
 }
 
+/** mulberry32: a small seeded generator, so the data is the same on every run. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 function randomSide(seed: number, n: number, value: string) {
-  let x = seed;
-  const rnd = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = random(seed);
   const rows = Array.from({ length: n }, (_, i) => ({
     k: rnd() < 0.1 ? null : Math.floor(rnd() * 40),
     s: rnd() < 0.05 ? null : ['a', 'b'][Math.floor(rnd() * 2)]!,
