@@ -7,8 +7,8 @@ import { takeData } from './take.js';
  * output interleaves rows of the current batch with rows of the held-back batches of another input,
  * and pads the side an outer join did not match with NULLs. Sources are never touched.
  *
- * Fixed-width, boolean and text/binary columns are copied buffer to buffer; rarer types (nested,
- * dictionary, large offsets) go through a builder, slower but never wrong.
+ * Values are copied buffer to buffer, nested types recursively; rare types (large offsets, unions,
+ * dictionaries that differ between batches) go through a builder, slower but never wrong.
  */
 export function takeFrom(type: DataType, sources: readonly Data[], which: Int32Array, rows: Int32Array): Data {
   const length = which.length;
@@ -36,7 +36,61 @@ export function takeFrom(type: DataType, sources: readonly Data[], which: Int32A
   if (isFixedWidth(type)) {
     return makeData({ ...props, type, data: takeFixed(type, sources, which, rows) } as never);
   }
+  if (DataType.isList(type) || DataType.isMap(type)) {
+    const { offsets, childWhich, childRows } = takeListSlots(sources, which, rows);
+    const child = takeFrom(type.children[0]!.type, sources.map((s) => s.children[0]!), childWhich, childRows);
+    return makeData({ ...props, type, valueOffsets: offsets, child } as never);
+  }
+  if (DataType.isFixedSizeList(type)) {
+    const size = type.listSize;
+    const childWhich = new Int32Array(length * size).fill(-1);
+    const childRows = new Int32Array(length * size);
+    for (let j = 0; j < length; j++) {
+      if (which[j]! < 0) continue;
+      for (let c = 0; c < size; c++) {
+        childWhich[j * size + c] = which[j]!;
+        childRows[j * size + c] = rows[j]! * size + c;
+      }
+    }
+    const child = takeFrom(type.children[0]!.type, sources.map((s) => s.children[0]!), childWhich, childRows);
+    return makeData({ ...props, type, child });
+  }
+  if (DataType.isStruct(type)) {
+    const children = type.children.map((f, k) => takeFrom(f.type, sources.map((s) => s.children[k]!), which, rows));
+    return makeData({ ...props, type, children });
+  }
+  if (DataType.isDictionary(type) && sources.every((s) => s.dictionary === sources[0]!.dictionary)) {
+    // One shared dictionary (or none to share): its indices are plain integers.
+    const dictionary = sources[0]?.dictionary ?? makeVector(takeFrom(type.dictionary, [], new Int32Array(0), new Int32Array(0)));
+    const indices = takeFixed(type.indices, sources, which, rows);
+    return makeData({ ...props, type, data: indices, dictionary } as never);
+  }
   return takeGeneric(type, sources, which, rows);
+}
+
+/** List offsets of the output and, per child slot, which source child and row it comes from. */
+function takeListSlots(sources: readonly Data[], which: Int32Array, rows: Int32Array): { offsets: Int32Array; childWhich: Int32Array; childRows: Int32Array } {
+  const n = which.length;
+  const offsets = new Int32Array(n + 1);
+  const srcOffsets = sources.map((s) => s.valueOffsets as Int32Array);
+  let total = 0;
+  for (let j = 0; j < n; j++) {
+    const w = which[j]!;
+    if (w >= 0) total += srcOffsets[w]![rows[j]! + 1]! - srcOffsets[w]![rows[j]!]!;
+    offsets[j + 1] = total;
+  }
+  const childWhich = new Int32Array(total);
+  const childRows = new Int32Array(total);
+  for (let j = 0, slot = 0; j < n; j++) {
+    const w = which[j]!;
+    if (w < 0) continue;
+    const o = srcOffsets[w]!;
+    for (let c = o[rows[j]!]!; c < o[rows[j]! + 1]!; c++, slot++) {
+      childWhich[slot] = w;
+      childRows[slot] = c;
+    }
+  }
+  return { offsets, childWhich, childRows };
 }
 
 /** The one source every row comes from (no NULL padding), or -1. */
@@ -143,6 +197,7 @@ function takeVariable(sources: readonly Data[], which: Int32Array, rows: Int32Ar
   return { offsets, bytes };
 }
 
+/** Rare types (large offsets, unions, dictionaries that differ per batch): through a builder, from the values. */
 function takeGeneric(type: DataType, sources: readonly Data[], which: Int32Array, rows: Int32Array): Data {
   const vectors = sources.map((s) => makeVector(s));
   const builder = makeBuilder({ type, nullValues: [null, undefined] });
