@@ -31,6 +31,8 @@ export class JoinOperator implements StreamOperator {
   private readonly buildInput: number;
   private readonly probeInput: number;
   private readonly schemas: (Schema | undefined)[] = [undefined, undefined];
+  /** Input schemas given to `outputSchema`: used only for an input that ends without sending any batch. */
+  private declared: readonly Schema[] | undefined;
   private plan: JoinPlan | undefined;
   private readonly held = new HeldRows();
   /** Key → build row number, or the list of them once a key repeats. */
@@ -50,6 +52,7 @@ export class JoinOperator implements StreamOperator {
 
   outputSchema(inputs: readonly Schema[]): Schema {
     if (inputs.length !== 2) throw new SynqxError('DATA_ERROR', `join: needs exactly 2 inputs (left, right), got ${inputs.length}`);
+    this.declared = inputs;
     return planJoin(this.shape, inputs[LEFT]!, inputs[RIGHT]!).schema;
   }
 
@@ -102,7 +105,8 @@ export class JoinOperator implements StreamOperator {
 
   private requirePlan(): JoinPlan {
     if (this.plan) return this.plan;
-    const [left, right] = this.schemas;
+    const left = this.schemas[LEFT] ?? this.declared?.[LEFT];
+    const right = this.schemas[RIGHT] ?? this.declared?.[RIGHT];
     if (!left || !right) {
       const missing = !left ? 'left' : 'right';
       throw new SynqxError('DATA_ERROR', `join: the ${missing} input sent no batch, so its columns are unknown`);

@@ -34,6 +34,8 @@ export class MergeOperator implements StreamOperator {
   private readonly primaryInput: number;
   private readonly deltaInput: number;
   private readonly schemas: (Schema | undefined)[] = [undefined, undefined];
+  /** Input schemas given to `outputSchema`: used only for an input that ends without sending any batch. */
+  private declared: readonly Schema[] | undefined;
   private plan: MergePlan | undefined;
   private readonly held = new HeldRows();
   private readonly latest = new Map<string, number>();
@@ -57,6 +59,7 @@ export class MergeOperator implements StreamOperator {
 
   outputSchema(inputs: readonly Schema[]): Schema {
     if (inputs.length !== 2) throw new SynqxError('DATA_ERROR', `merge: needs exactly 2 inputs (primary, delta), got ${inputs.length}`);
+    this.declared = inputs;
     return this.planFor(inputs[this.primaryInput]!, inputs[this.deltaInput]!).schema;
   }
 
@@ -127,8 +130,8 @@ export class MergeOperator implements StreamOperator {
 
   private requirePlan(): MergePlan {
     if (this.plan) return this.plan;
-    const primary = this.schemas[this.primaryInput];
-    const delta = this.schemas[this.deltaInput];
+    const primary = this.schemas[this.primaryInput] ?? this.declared?.[this.primaryInput];
+    const delta = this.schemas[this.deltaInput] ?? this.declared?.[this.deltaInput];
     if (!primary || !delta) {
       throw new SynqxError('DATA_ERROR', `merge: the ${!primary ? 'primary' : 'delta'} input sent no batch, so its columns are unknown`);
     }

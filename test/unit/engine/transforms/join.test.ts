@@ -225,3 +225,13 @@ test('join rejects a bad config with every problem at once', (t) => {
   t.throws(() => joinDefinition.create({ type: 'outer', keys: ['a'] }, ctx), { message: /invalid config for transform join/ });
   t.notThrows(() => joinDefinition.validate({ keys: ['a'] }));
 });
+
+test('join: an input that ends without any batch is known from outputSchema, else a DATA_ERROR', (t) => {
+  const err = t.throws(() => join({ type: 'right', keys: ['id'] }, [], [orders()])) as SynqxError;
+  t.is(err.code, 'DATA_ERROR');
+  t.regex(err.message, /the left input sent no batch/);
+  const op = joinDefinition.create({ type: 'right', keys: ['id'] }, ctx);
+  op.outputSchema([people().schema, orders().schema]);
+  const rows = rowsOfAll(drive(op, [[], [orders()]]));
+  t.deepEqual(rows.map((r) => [r.id, r.name, r.name_right]), [[1, null, 'o1'], [3, null, 'o3'], [1, null, 'o1b'], [null, null, 'onull'], [4, null, 'o4']]);
+});

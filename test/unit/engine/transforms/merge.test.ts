@@ -126,3 +126,11 @@ test('merge rejects a bad config with every problem at once', (t) => {
   t.deepEqual(fields(undefined), ['config.keys']);
   t.false(mergeDefinition.create({ keys: ['id'] }, ctx).rowWise);
 });
+
+test('merge: a primary that ends without any batch is known from outputSchema; the delta is the output', (t) => {
+  const delta = primary();
+  t.throws(() => merge({ keys: ['id'] }, [], [delta]), { message: /the primary input sent no batch/ });
+  const op = mergeDefinition.create({ keys: ['id'] }, ctx);
+  t.deepEqual(op.outputSchema([primary().schema, delta.schema]).fields.map((f) => f.name), ['id', 'name']);
+  t.deepEqual(rowsOfAll(drive(op, [[], [delta]])), rowsOf(delta));
+});
