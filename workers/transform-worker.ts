@@ -1,5 +1,11 @@
-import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { runTransformTask, type TransformReply, type TransformTask } from '../src/engine/transforms/transform-task.js';
+import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
+import { installPlugins } from '../src/engine/transforms/plugins.js';
+import { runTransformTask, type TransformReply, type TransformTask, type TransformWorkerData } from '../src/engine/transforms/transform-task.js';
+
+// A worker thread is a fresh isolate: its registry knows only the built-ins until it installs the
+// plugin directory its pool's process installed. Piscina awaits this module (top-level await) before
+// the first task, so a task never meets a registry without its plugins.
+await installPlugins((workerData as TransformWorkerData | undefined)?.pluginDir);
 
 /**
  * Piscina entry: IPC bytes in → transform → IPC bytes out. The reply's bytes are moved back to the

@@ -4,9 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { makeBuilder, makeData, RecordBatch, Struct, type Schema } from 'apache-arrow';
 import { Piscina, move, transferableSymbol, valueSymbol } from 'piscina';
 import { SynqxError } from '../../core/errors.js';
+import { installedPluginDir } from '../transforms/plugins.js';
 import { buildTransform } from '../transforms/registry.js';
 import type { TransformContext, TransformFn } from '../transforms/transform.js';
-import { decodeBatch, encodeBatch, type TransformReply, type TransformTask } from '../transforms/transform-task.js';
+import { decodeBatch, encodeBatch, type TransformReply, type TransformTask, type TransformWorkerData } from '../transforms/transform-task.js';
 
 export interface TransformPoolOptions {
   /** 'threads': a Piscina pool (default); 'inline': every batch on the calling thread (tests, tiny jobs). */
@@ -53,10 +54,11 @@ export class TransformPool {
     this.filename = options.workerFilename;
   }
 
-  /** Validates the node's config (throws VALIDATION_FAILED) and returns its runner. */
-  prepare(node: { nodeId: string; transform: string; config: unknown }, now: Date): PreparedTransform {
+  /** Validates the node's config (throws VALIDATION_FAILED) and returns its runner; `salt` is the run's per-pipeline secret. */
+  prepare(node: { nodeId: string; transform: string; config: unknown }, now: Date, salt?: string): PreparedTransform {
     const fn = buildTransform(node.transform, node.config);
-    return new PreparedTransform(this, node.nodeId, node.transform, node.config, fn, { now, nodeId: node.nodeId });
+    const ctx = salt === undefined ? { now, nodeId: node.nodeId } : { now, nodeId: node.nodeId, salt };
+    return new PreparedTransform(this, node.nodeId, node.transform, node.config, fn, ctx);
   }
 
   /** @internal */
@@ -66,6 +68,8 @@ export class TransformPool {
       minThreads: this.threads,
       maxThreads: this.threads,
       idleTimeout: 30_000,
+      // Each worker is its own isolate with its own registry: it installs the same plugin directory.
+      workerData: { pluginDir: installedPluginDir() } satisfies TransformWorkerData,
     });
     const ipc = task.ipc;
     const movable = {
@@ -128,6 +132,7 @@ export class PreparedTransform {
         config: this.config,
         nodeId: this.nodeId,
         nowMs: this.ctx.now.getTime(),
+        ...(this.ctx.salt === undefined ? {} : { salt: this.ctx.salt }),
         ipc: encodeBatch(batch),
       });
     } catch (err) {

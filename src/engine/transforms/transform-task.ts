@@ -14,7 +14,15 @@ export interface TransformTask {
   config: unknown;
   nodeId: string;
   nowMs: number;
+  /** TransformContext.salt: crosses to the worker with every task, never cached there. */
+  salt?: string;
   ipc: Uint8Array;
+}
+
+/** Piscina `workerData` of every transform worker. */
+export interface TransformWorkerData {
+  /** PLUGIN_DIR as installed by the process that owns the pool. */
+  pluginDir: string | undefined;
 }
 
 export type TransformReply =
@@ -45,7 +53,8 @@ export function runTransformTask(task: TransformTask): TransformReply {
       if (built.size >= 64) built.delete(built.keys().next().value!);
       built.set(task.key, fn);
     }
-    const result = fn(decodeBatch(task.ipc), { now: new Date(task.nowMs), nodeId: task.nodeId });
+    const ctx = { now: new Date(task.nowMs), nodeId: task.nodeId, ...(task.salt === undefined ? {} : { salt: task.salt }) };
+    const result = fn(decodeBatch(task.ipc), ctx);
     if (!result || result.numRows === 0) return { ok: true, rows: 0, ipc: null };
     return { ok: true, rows: result.numRows, ipc: encodeBatch(result) };
   } catch (err) {
