@@ -2,16 +2,11 @@ import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { installPlugins } from '../src/engine/transforms/plugins.js';
 import { runTransformTask, type TransformReply, type TransformTask, type TransformWorkerData } from '../src/engine/transforms/transform-task.js';
 
-// A worker thread is a fresh isolate: its registry knows only the built-ins until it installs the
-// plugin directory its pool's process installed. Piscina awaits this module (top-level await) before
-// the first task, so a task never meets a registry without its plugins.
-await installPlugins((workerData as TransformWorkerData | undefined)?.pluginDir);
-
 /**
  * Piscina entry: IPC bytes in → transform → IPC bytes out. The reply's bytes are moved back to the
  * calling thread (transferred, not copied).
  */
-export default function transformWorker(task: TransformTask): TransformReply {
+function transformWorker(task: TransformTask): TransformReply {
   const reply = runTransformTask(task);
   if (!reply.ok || !reply.ipc) return reply;
   const ipc = reply.ipc;
@@ -25,3 +20,19 @@ export default function transformWorker(task: TransformTask): TransformReply {
   };
   return move(movable) as unknown as TransformReply;
 }
+
+/**
+ * A worker thread is a fresh isolate: its registry knows only the built-ins until it installs the
+ * plugin directory its pool's process installed. Piscina awaits a promised default export before the
+ * first task, so no task meets a registry without its plugins. (Not top-level await: Piscina loads
+ * this file through require() first, which top-level await would break under tsx.) The process
+ * loaded the same directory at start, so a failure here is rare; it fails every task, saying why.
+ */
+export default installPlugins((workerData as TransformWorkerData | undefined)?.pluginDir).then(
+  () => transformWorker,
+  (err: unknown) => (): TransformReply => ({
+    ok: false,
+    code: 'CONFIG_INVALID',
+    message: `the transform worker could not load PLUGIN_DIR: ${err instanceof Error ? err.message : String(err)}`,
+  }),
+);

@@ -25,11 +25,14 @@ export interface TransformPoolOptions {
 const DEFAULT_INLINE_MAX_ROWS = 256;
 const DEFAULT_MAX_IN_FLIGHT = 3;
 
-/** The worker next to this module: `.ts` source under tsx, `.js` in dist/. */
+/**
+ * The worker next to this module: `.js` in dist/; under tsx, an ESM bootstrap of the `.ts` source (see
+ * workers/transform-worker.dev.mjs: plugins need the worker to use the same apache-arrow build they do).
+ */
 export function defaultWorkerFilename(): string {
   const here = fileURLToPath(import.meta.url);
-  const ext = here.endsWith('.ts') ? '.ts' : '.js';
-  const candidate = fileURLToPath(new URL(`../../../workers/transform-worker${ext}`, import.meta.url));
+  const file = here.endsWith('.ts') ? 'transform-worker.dev.mjs' : 'transform-worker.js';
+  const candidate = fileURLToPath(new URL(`../../../workers/${file}`, import.meta.url));
   if (!existsSync(candidate)) throw new SynqxError('INTERNAL', `transform worker not found at ${candidate}`);
   return candidate;
 }
