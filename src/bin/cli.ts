@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { config as loadDotenv } from 'dotenv';
 import { isSynqxError } from '../core/errors.js';
 import { SYNQX_VERSION } from '../core/version.js';
+import { installPlugins } from '../engine/transforms/plugins.js';
 import { loadConfig, type AppConfig } from '../platform/config.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { registerCopyCommand } from './copy-command.js';
@@ -76,6 +77,8 @@ program
   .description('run jobs from the shared queue (needs REDIS_URL and DATABASE_URL)')
   .action(() =>
     runUntilSignal(async (config, logger) => {
+      // Before the queue and the store are opened: a plugin that cannot load refuses the start.
+      await installPlugins(config.pluginDir);
       const [{ startWorkerProcess }, { engineRunnerFactory }] = await Promise.all([schedulerParts(), engineRunner()]);
       return startWorkerProcess(config, logger, engineRunnerFactory(config));
     }).catch(fail),

@@ -1,4 +1,5 @@
 import { TransformPool } from '../engine/runtime/transform-pool.js';
+import { installPlugins } from '../engine/transforms/plugins.js';
 import type { AppConfig } from '../platform/config.js';
 import type { RunnerFactory } from '../scheduler/processes.js';
 import { ConnectionService } from '../services/connection-service.js';
@@ -8,14 +9,16 @@ import { PipelineService } from '../services/pipeline-service.js';
 /**
  * The JobRunner every worker uses: the data-plane engine over this process's vault and pipelines.
  * Transforms run on one Piscina pool shared by all jobs of the process (threads start on first use
- * and end with the process).
+ * and end with the process). PLUGIN_DIR is installed first: a worker process validates and runs
+ * pipelines that may name plugin transforms, and its pool's threads load the same directory.
  */
-export function engineRunnerFactory(config: Pick<AppConfig, 'masterPassword' | 'transformThreads'>): RunnerFactory {
+export function engineRunnerFactory(config: Pick<AppConfig, 'masterPassword' | 'transformThreads'> & Partial<Pick<AppConfig, 'pluginDir'>>): RunnerFactory {
   return async ({ db, logger }) => {
+    await installPlugins(config.pluginDir);
     const deps = { db, config, logger };
     const connections = await ConnectionService.create(deps);
     const pipelines = new PipelineService(deps);
     const pool = new TransformPool(config.transformThreads === 0 ? { mode: 'inline' } : { mode: 'threads', threads: config.transformThreads });
-    return createPipelineRunner({ db, logger, connections, pipelines, pool });
+    return createPipelineRunner({ db, logger, connections, pipelines, pool, saltSecret: config.masterPassword });
   };
 }

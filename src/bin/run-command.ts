@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError } from 'commander';
+import { installPlugins } from '../engine/transforms/plugins.js';
+import { pluginDirFromEnv } from '../platform/config.js';
 import { formatCount, formatSeconds } from '../engine/runtime/format.js';
 import type { RunResult } from '../engine/runtime/coordinator.js';
 import { pipelineFileGraph } from '../services/pipeline-file-graph.js';
@@ -36,6 +38,8 @@ export function registerRunCommand(program: Command): void {
 async function run(file: string, flags: RunFlags): Promise<number> {
   let pipeline: ParsedPipeline;
   try {
+    // The file's transform nodes may name plugins: installed before the file is validated.
+    await installPlugins(pluginDirFromEnv());
     pipeline = parsePipelineFile(await readFile(file, 'utf8'), file);
   } catch (err) {
     return reportSetupError(err, []);

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { Redis } from 'ioredis';
 import { createApp } from '../api/app.js';
+import { installPlugins } from '../engine/transforms/plugins.js';
 import { SynqxError } from '../core/errors.js';
 import { isLoopbackHost, type AppConfig } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
@@ -43,6 +44,8 @@ export function assertSafeBinding(config: Pick<AppConfig, 'host' | 'apiTokens'>)
 
 export async function startApiServer(config: AppConfig, logger: Logger, opts: ServeOptions = {}): Promise<RunningServer> {
   assertSafeBinding(config);
+  // Before anything opens or any pipeline is validated: a plugin that cannot load refuses the start.
+  await installPlugins(config.pluginDir);
   const dispatchConfig = loadDispatchConfig(opts.env ?? process.env, config.redisUrl);
   const db = await openMetadataDb(config);
   const redis = config.redisUrl

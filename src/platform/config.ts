@@ -28,6 +28,8 @@ const redisUrl = z
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
+const pluginDirSchema = z.preprocess(emptyToUndefined, z.string().trim().optional());
+
 const envSchema = z.object({
   DATABASE_URL: z.preprocess(emptyToUndefined, postgresUrl.optional()),
   REDIS_URL: z.preprocess(emptyToUndefined, redisUrl.optional()),
@@ -47,6 +49,7 @@ const envSchema = z.object({
   SYNQX_HOME: z.preprocess(emptyToUndefined, z.string().optional()),
   MAX_BODY_BYTES: z.preprocess(emptyToUndefined, z.coerce.number().int().positive().default(1_048_576)),
   TRANSFORM_THREADS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(64).default(2)),
+  PLUGIN_DIR: pluginDirSchema,
 });
 
 export interface AppConfig {
@@ -65,6 +68,8 @@ export interface AppConfig {
   maxBodyBytes: number;
   /** Piscina threads that run transforms in a worker; 0 runs them on the worker's own thread. */
   transformThreads: number;
+  /** Absolute directory of custom transform modules loaded at start; undefined: none. */
+  pluginDir: string | undefined;
 }
 
 export function isDevelopment(config: Pick<AppConfig, 'environment'>): boolean {
@@ -118,7 +123,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     home: resolve(e.SYNQX_HOME ?? resolve(process.cwd(), '.synqx')),
     maxBodyBytes: e.MAX_BODY_BYTES,
     transformThreads: e.TRANSFORM_THREADS,
+    pluginDir: absolute(e.PLUGIN_DIR),
   };
+}
+
+/**
+ * PLUGIN_DIR alone, for `synqx run`, which needs no metadata store or master password and so never
+ * calls loadConfig.
+ */
+export function pluginDirFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const parsed = pluginDirSchema.safeParse(env.PLUGIN_DIR);
+  return parsed.success ? absolute(parsed.data) : undefined;
+}
+
+function absolute(dir: string | undefined): string | undefined {
+  return dir === undefined ? undefined : resolve(process.cwd(), dir);
 }
 
 /** Loopback hosts are the only ones the API may bind to without API_TOKENS. */

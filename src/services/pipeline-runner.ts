@@ -9,6 +9,7 @@ import type { ConnectionService } from './connection-service.js';
 import type { JobOutcome, JobRunner } from './job-runner.js';
 import type { PipelineService } from './pipeline-service.js';
 import { StoreChunkCheckpoints } from './load-checkpoints.js';
+import { pipelineSalt } from './pipeline-salt.js';
 import { planToGraph } from './plan-to-graph.js';
 import { StoreRunReporter, resetRunRecord } from './store-run-reporter.js';
 
@@ -17,6 +18,8 @@ export interface PipelineRunnerDeps {
   logger: Logger;
   connections: ConnectionService;
   pipelines: PipelineService;
+  /** Master secret the per-pipeline transform salt is derived from (pipeline-salt.ts); the API's MASTER_PASSWORD. */
+  saltSecret: string;
   /**
    * Where transforms run; the caller owns it and closes it. By default they run inline on the
    * worker's thread: on small machines (2 cores measured) the COPY decode/encode and the two
@@ -72,6 +75,7 @@ export class PipelineRunner implements JobRunner {
       signal,
       reporter,
       pool: this.deps.pool,
+      salt: pipelineSalt(this.deps.saltSecret, job.pipeline_id),
       progressIntervalMs: this.deps.progressIntervalMs,
       mailboxDepth: this.deps.mailboxDepth,
     });

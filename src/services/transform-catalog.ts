@@ -1,14 +1,24 @@
 import type { z } from 'zod';
-import { TRANSFORMS } from '../engine/transforms/registry.js';
+import { allTransforms } from '../engine/transforms/registry.js';
 
 export interface TransformCatalogEntry {
   name: string;
   description: string;
   operatorTypes: readonly string[];
+  inputs: 'one' | 'many';
+  /** Loaded from PLUGIN_DIR at start (not a built-in). */
+  plugin: boolean;
   configSchema: z.ZodType;
 }
 
-/** The transforms a node's `operator_class` may name, with the strict schema of their `config` (for the API docs). */
+/** The transforms a node's `operator_class` may name — built-ins, then plugins — with the schema of their `config`. */
 export function transformCatalog(): TransformCatalogEntry[] {
-  return TRANSFORMS.map((t) => ({ name: t.name, description: t.description, operatorTypes: t.operatorTypes, configSchema: t.configSchema }));
+  return allTransforms().map((t) => ({
+    name: t.name,
+    description: t.description,
+    operatorTypes: t.operatorTypes,
+    inputs: t.inputs,
+    plugin: t.plugin !== undefined,
+    configSchema: t.configSchema,
+  }));
 }

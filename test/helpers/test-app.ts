@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createApp } from '../../src/api/app.js';
+import { installPlugins } from '../../src/engine/transforms/plugins.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { createDispatch, type Dispatch } from '../../src/scheduler/dispatch.js';
 import { loadDispatchConfig } from '../../src/scheduler/dispatch-config.js';
@@ -33,12 +34,15 @@ export interface TestAppOptions {
   apiTokens?: string[];
   masterPassword?: string;
   maxBodyBytes?: number;
+  /** PLUGIN_DIR: installed before the services start, as startApiServer does. */
+  pluginDir?: string;
   /** Starts an in-process worker with this runner (embedded dispatch); without it jobs stay queued. */
   runner?: (deps: { db: Db; logger: Logger; services: Services }) => JobRunner | Promise<JobRunner>;
 }
 
 /** The real app on a real port over a real store; logs captured in memory for secret checks. */
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
+  await installPlugins(opts.pluginDir);
   const store = await openTestStore(opts.store ?? 'postgres');
   const logs: string[] = [];
   const logger = createLogger({ level: 'debug', json: true, destination: { write: (l: string) => void logs.push(l) } });

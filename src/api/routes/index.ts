@@ -7,6 +7,7 @@ import { jobRoutes } from './jobs.js';
 import { metricsRoutes } from './metrics.js';
 import { pipelineRoutes } from './pipelines.js';
 import { runRoutes } from './runs.js';
+import { transformRoutes } from './transforms.js';
 import { triggerRoutes } from './trigger.js';
 
 export const API_PREFIX = '/api/v1';
@@ -19,6 +20,7 @@ export function allRoutes(services: Services): RouteSpec[] {
     ...triggerRoutes(services),
     ...jobRoutes(services),
     ...runRoutes(services),
+    ...transformRoutes(),
   ].map((r) => ({ ...r, path: API_PREFIX + r.path }));
   // Health and metrics answer at the root too: load balancers and Prometheus look there.
   const rootAndPrefixed = [...healthRoutes(services), ...metricsRoutes(services)];

@@ -1,6 +1,6 @@
 import { SynqxError, type FieldProblem } from '../../core/errors.js';
 import { DEFAULT_EDGE_TYPE, isOperatorType, NODE_ID_PATTERN, OPERATOR_TYPES, type OperatorType } from '../../core/pipeline.js';
-import { TRANSFORMS } from '../transforms/registry.js';
+import { allTransforms } from '../transforms/registry.js';
 import type { TransformSpec } from '../transforms/transform-spec.js';
 import { findCycles, nodesReaching, topologicalOrder, type GraphEdge, type GraphNode } from './graph.js';
 
@@ -118,7 +118,7 @@ export function compilePlan(version: PlanInput, ctx: CompileContext): CompileRes
   const warnings: FieldProblem[] = [];
   const err = (field: string, error_type: string, message: string) => errors.push({ field, message, error_type });
   const warn = (field: string, error_type: string, message: string) => warnings.push({ field, message, error_type });
-  const transforms = ctx.transforms ?? TRANSFORMS;
+  const transforms = ctx.transforms ?? allTransforms();
 
   if (version.nodes.length === 0) err('nodes', 'empty_version', 'a version needs at least one node');
 

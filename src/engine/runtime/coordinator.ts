@@ -31,6 +31,8 @@ export interface RunOptions {
   pool?: TransformPool;
   /** The run's fixed "now" handed to transforms; defaults to the start time. */
   now?: Date;
+  /** The run's per-pipeline secret handed to transforms (TransformContext.salt); never reported. */
+  salt?: string;
   /** Batches each edge may hold (default 2). Memory ≈ batch size × (depth + in-flight) per edge. */
   mailboxDepth?: number;
   /** Optional byte bound per edge (Arrow buffer bytes); a single batch is always admitted. */
@@ -181,7 +183,7 @@ class GraphRun {
     for (const node of this.nodes) {
       if (node.kind !== 'transform') continue;
       try {
-        this.prepared.set(node.id, pool.prepare({ nodeId: node.id, transform: node.transform, config: node.config }, now));
+        this.prepared.set(node.id, pool.prepare({ nodeId: node.id, transform: node.transform, config: node.config }, now, this.options.salt));
       } catch (err) {
         this.startMeter(node);
         return this.fail(err, node);

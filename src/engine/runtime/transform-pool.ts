@@ -4,12 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { makeBuilder, makeData, RecordBatch, Struct, type Schema } from 'apache-arrow';
 import { Piscina, move, transferableSymbol, valueSymbol } from 'piscina';
 import { SynqxError } from '../../core/errors.js';
-import { buildTransform } from '../transforms/registry.js';
+import { installedPluginDir } from '../transforms/plugins.js';
+import { buildTransform, findTransform } from '../transforms/registry.js';
 import type { TransformContext, TransformFn } from '../transforms/transform.js';
 import { isExclusive, markExclusive, markShared } from '../../core/batch-ownership.js';
 import { packBatch, unpackBatch } from '../transforms/batch-transfer.js';
-import { findTransform } from '../transforms/registry.js';
-import type { TransformReply, TransformTask } from '../transforms/transform-task.js';
+import type { TransformReply, TransformTask, TransformWorkerData } from '../transforms/transform-task.js';
 
 export interface TransformPoolOptions {
   /** 'threads': a Piscina pool (default); 'inline': every batch on the calling thread (tests, tiny jobs). */
@@ -27,11 +27,14 @@ export interface TransformPoolOptions {
 const DEFAULT_INLINE_MAX_ROWS = 256;
 const DEFAULT_MAX_IN_FLIGHT = 3;
 
-/** The worker next to this module: `.ts` source under tsx, `.js` in dist/. */
+/**
+ * The worker next to this module: `.js` in dist/; under tsx, an ESM bootstrap of the `.ts` source (see
+ * workers/transform-worker.dev.mjs: plugins need the worker to use the same apache-arrow build they do).
+ */
 export function defaultWorkerFilename(): string {
   const here = fileURLToPath(import.meta.url);
-  const ext = here.endsWith('.ts') ? '.ts' : '.js';
-  const candidate = fileURLToPath(new URL(`../../../workers/transform-worker${ext}`, import.meta.url));
+  const file = here.endsWith('.ts') ? 'transform-worker.dev.mjs' : 'transform-worker.js';
+  const candidate = fileURLToPath(new URL(`../../../workers/${file}`, import.meta.url));
   if (!existsSync(candidate)) throw new SynqxError('INTERNAL', `transform worker not found at ${candidate}`);
   return candidate;
 }
@@ -56,11 +59,12 @@ export class TransformPool {
     this.filename = options.workerFilename;
   }
 
-  /** Validates the node's config (throws VALIDATION_FAILED) and returns its runner. */
-  prepare(node: { nodeId: string; transform: string; config: unknown }, now: Date): PreparedTransform {
+  /** Validates the node's config (throws VALIDATION_FAILED) and returns its runner; `salt` is the run's per-pipeline secret. */
+  prepare(node: { nodeId: string; transform: string; config: unknown }, now: Date, salt?: string): PreparedTransform {
     const fn = buildTransform(node.transform, node.config);
     const metadataOnly = findTransform(node.transform)?.metadataOnly === true;
-    return new PreparedTransform(this, node.nodeId, node.transform, node.config, fn, { now, nodeId: node.nodeId }, metadataOnly);
+    const ctx = salt === undefined ? { now, nodeId: node.nodeId } : { now, nodeId: node.nodeId, salt };
+    return new PreparedTransform(this, node.nodeId, node.transform, node.config, fn, ctx, metadataOnly);
   }
 
   /** @internal */
@@ -70,6 +74,8 @@ export class TransformPool {
       minThreads: this.threads,
       maxThreads: this.threads,
       idleTimeout: 30_000,
+      // Each worker is its own isolate with its own registry: it installs the same plugin directory.
+      workerData: { pluginDir: installedPluginDir() } satisfies TransformWorkerData,
     });
     const buffers = task.batch.buffers;
     const movable = {
@@ -137,7 +143,15 @@ export class PreparedTransform {
       // A batch only this node holds moves to the worker without a copy (and is dead here afterwards).
       markShared(batch);
       const packed = packBatch(batch, () => exclusive);
-      reply = await this.pool.dispatch({ key: this.key, name: this.name, config: this.config, nodeId: this.nodeId, nowMs: this.ctx.now.getTime(), batch: packed });
+      reply = await this.pool.dispatch({
+        key: this.key,
+        name: this.name,
+        config: this.config,
+        nodeId: this.nodeId,
+        nowMs: this.ctx.now.getTime(),
+        ...(this.ctx.salt === undefined ? {} : { salt: this.ctx.salt }),
+        batch: packed,
+      });
     } catch (err) {
       throw this.failure('INTERNAL', err instanceof Error ? err.message : String(err), err);
     }

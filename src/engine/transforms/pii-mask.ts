@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Utf8 } from 'apache-arrow';
 import { z } from 'zod';
 import { cellsOf, columnIndex, retyped, setColumn, utf8Data } from './column-data.js';
+import { SynqxError } from '../../core/errors.js';
 import type { TransformFn } from './transform.js';
 
 export const piiMaskConfigSchema = z
@@ -10,8 +11,9 @@ export const piiMaskConfigSchema = z
       .array(z.object({ column: z.string().min(1), strategy: z.enum(['redact', 'hash', 'partial']) }).strict())
       .min(1),
     /**
-     * Prepended to every value before hashing. The runner should pass a per-pipeline secret here so
-     * hashes join within a pipeline but cannot be matched against other pipelines or rainbow tables.
+     * Prepended to every value before hashing: an explicit override. Without it `hash` uses the salt
+     * the runner derives per pipeline (TransformContext.salt), so hashes join within a pipeline but
+     * cannot be matched against other pipelines or precomputed tables.
      */
     salt: z.string().min(1).optional(),
   })
@@ -22,9 +24,6 @@ export const piiMaskConfigSchema = z
       if (seen.has(m.column)) ctx.addIssue({ code: 'custom', path: ['masks', i, 'column'], message: `column "${m.column}" is masked twice` });
       seen.add(m.column);
     });
-    if (config.masks.some((m) => m.strategy === 'hash') && config.salt === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['salt'], message: 'the hash strategy needs a salt' });
-    }
   });
 
 export type PiiMaskConfig = z.infer<typeof piiMaskConfigSchema>;
@@ -40,16 +39,22 @@ export function partialMask(s: string): string {
 
 /**
  * Masks columns as text (every output column is Utf8; NULL stays NULL): `redact` → "[REDACTED]",
- * `hash` → SHA-256 hex of salt + value, `partial` → all but the last 4 characters replaced by `*`.
+ * `hash` → SHA-256 hex of salt + value (the config's `salt`, else the run's per-pipeline salt),
+ * `partial` → all but the last 4 characters replaced by `*`.
  */
 export function buildPiiMask(config: PiiMaskConfig): TransformFn {
-  const salt = config.salt ?? '';
-  const maskers: Record<PiiMaskConfig['masks'][number]['strategy'], (s: string) => string> = {
-    redact: () => REDACTED,
-    hash: (s) => createHash('sha256').update(salt + s, 'utf8').digest('hex'),
-    partial: partialMask,
-  };
-  return (batch) => {
+  const hashes = config.masks.some((m) => m.strategy === 'hash');
+  return (batch, ctx) => {
+    const salt = config.salt ?? ctx.salt;
+    // Checked on every batch, the empty schema probe included, so a run without a salt fails before data moves.
+    if (hashes && salt === undefined) {
+      throw new SynqxError('CONFIG_INVALID', 'pii_mask: the hash strategy needs a salt: set config.salt (runs of API pipelines get a per-pipeline salt; pipeline files do not)');
+    }
+    const maskers: Record<PiiMaskConfig['masks'][number]['strategy'], (s: string) => string> = {
+      redact: () => REDACTED,
+      hash: (s) => createHash('sha256').update(salt + s, 'utf8').digest('hex'),
+      partial: partialMask,
+    };
     let out = batch;
     for (const { column, strategy } of config.masks) {
       const i = columnIndex(batch, column, 'pii_mask');

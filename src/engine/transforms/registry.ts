@@ -159,7 +159,7 @@ const regexReplace = batchTransform(
 const piiMask = batchTransform(
   {
     name: 'pii_mask',
-    description: 'Masks columns as text (`masks`: [{column, strategy: redact|hash|partial}]); hash = SHA-256 of `salt` + value',
+    description: 'Masks columns as text (`masks`: [{column, strategy: redact|hash|partial}]); hash = SHA-256 of salt + value (`salt`, else a per-pipeline secret the runner derives)',
     operatorTypes: ['transform'],
     inputs: 'one',
     configSchema: piiMaskConfigSchema,
@@ -181,7 +181,37 @@ export const TRANSFORMS: readonly TransformDefinition[] = [
   piiMask,
 ];
 
-const byName = new Map(TRANSFORMS.map((t) => [t.name, t]));
+const byName = new Map<string, TransformDefinition>(TRANSFORMS.map((t) => [t.name, t]));
+let plugins: readonly TransformDefinition[] = [];
+
+/**
+ * Adds the plugin transforms (src/engine/transforms/plugins.ts loads them) to the registry, once per
+ * process or worker thread, before any pipeline is validated. A name that a built-in or another
+ * plugin already uses is refused with nothing registered; registering the same definitions again is a no-op.
+ */
+export function registerPlugins(defs: readonly TransformDefinition[]): void {
+  if (defs.length === plugins.length && defs.every((d, i) => d === plugins[i])) return;
+  if (plugins.length > 0) throw new SynqxError('INTERNAL', 'plugin transforms are already registered in this process');
+  const seen = new Map<string, TransformDefinition>();
+  for (const d of defs) {
+    const builtin = byName.get(d.name);
+    if (builtin) throw new SynqxError('CONFIG_INVALID', `plugin ${originOf(d)}: name "${d.name}" is a built-in transform; export another \`name\``);
+    const other = seen.get(d.name);
+    if (other) throw new SynqxError('CONFIG_INVALID', `plugins ${originOf(other)} and ${originOf(d)} both define the transform "${d.name}"`);
+    seen.set(d.name, d);
+  }
+  for (const d of defs) byName.set(d.name, d);
+  plugins = [...defs];
+}
+
+function originOf(d: TransformDefinition): string {
+  return d.plugin?.file ?? d.name;
+}
+
+/** The built-ins (TRANSFORMS) followed by the registered plugins: what a node's operator_class may name. */
+export function allTransforms(): readonly TransformDefinition[] {
+  return plugins.length === 0 ? TRANSFORMS : [...TRANSFORMS, ...plugins];
+}
 
 export function findTransform(name: string): TransformDefinition | undefined {
   return byName.get(name);
@@ -191,7 +221,7 @@ export function findTransform(name: string): TransformDefinition | undefined {
 export function buildTransform(name: string, config: unknown): TransformFn {
   const def = byName.get(name);
   if (!def) {
-    const known = TRANSFORMS.map((t) => t.name).join(', ');
+    const known = allTransforms().map((t) => t.name).join(', ');
     throw SynqxError.validation(
       [{ field: 'operator_class', message: `unknown transform "${name}" (known: ${known})`, error_type: 'unknown_transform' }],
       `unknown transform "${name}"`,

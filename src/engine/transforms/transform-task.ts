@@ -15,7 +15,15 @@ export interface TransformTask {
   config: unknown;
   nodeId: string;
   nowMs: number;
+  /** TransformContext.salt: crosses to the worker with every task, never cached there. */
+  salt?: string;
   batch: PackedBatch;
+}
+
+/** Piscina `workerData` of every transform worker. */
+export interface TransformWorkerData {
+  /** PLUGIN_DIR as installed by the process that owns the pool. */
+  pluginDir: string | undefined;
 }
 
 export type TransformReply =
@@ -47,7 +55,8 @@ export function runTransformTask(task: TransformTask): TransformReply {
       built.set(task.key, fn);
     }
     const received = new Set(task.batch.buffers);
-    const result = fn(unpackBatch(task.batch), { now: new Date(task.nowMs), nodeId: task.nodeId });
+    const ctx = { now: new Date(task.nowMs), nodeId: task.nodeId, ...(task.salt === undefined ? {} : { salt: task.salt }) };
+    const result = fn(unpackBatch(task.batch), ctx);
     if (!result || result.numRows === 0) return { ok: true, rows: 0, batch: null };
     // What came in moved is ours to move back; anything the transform allocated is copied once, since
     // some of it may be shared (cached constants, builder pools) and must stay alive here.

@@ -8,6 +8,11 @@ import type { TransformSpec } from './transform-spec.js';
 export interface TransformContext {
   readonly now: Date;
   readonly nodeId: string;
+  /**
+   * A secret the runner derives per pipeline (pii_mask's `hash` uses it when its config has no salt).
+   * Never stored with the pipeline, never logged, never in a response.
+   */
+  readonly salt?: string;
 }
 
 /**
@@ -32,6 +37,8 @@ export interface BatchTransformDefinition extends TransformSpec {
    * transform runs on the calling thread, where it costs O(columns), instead of crossing to the pool.
    */
   metadataOnly?: boolean;
+  /** Set for a transform loaded from PLUGIN_DIR: the file it came from. */
+  plugin?: { file: string };
   build(config: unknown): TransformFn;
 }
 

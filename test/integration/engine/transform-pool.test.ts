@@ -17,8 +17,8 @@ function numbered(start: number, rows: number): RecordBatch {
   });
 }
 
-test('the worker entry resolves to the TypeScript source under tsx', (t) => {
-  t.regex(defaultWorkerFilename(), /workers\/transform-worker\.ts$/);
+test('the worker entry under tsx is the ESM bootstrap of the TypeScript source', (t) => {
+  t.regex(defaultWorkerFilename(), /workers\/transform-worker\.dev\.mjs$/);
 });
 
 test('batches round-trip through real worker threads and come back in input order', async (t) => {

@@ -24,7 +24,7 @@ for (const kind of STORE_KINDS) {
   test.serial(`${kind} store: POST /pipelines/:id/run?wait=true copies users → users_backup; GET /runs/:id shows the step counters`, async (t) => {
     const app = await startTestApp({
       store: kind,
-      runner: ({ db, logger, services }) => createPipelineRunner({ db, logger, connections: services.connections, pipelines: services.pipelines }),
+      runner: ({ db, logger, services }) => createPipelineRunner({ db, logger, connections: services.connections, pipelines: services.pipelines, saltSecret: 'test-master-password' }),
     });
     t.teardown(() => app.close());
     await sql(data, 'DROP TABLE IF EXISTS users_backup');

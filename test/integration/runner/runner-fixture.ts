@@ -35,7 +35,7 @@ export async function openRunnerFixture(kind: StoreKind = 'postgres'): Promise<R
   const deps = { db: store.db, logger, config: { masterPassword: 'runner-test-password' } };
   const connections = await ConnectionService.create(deps);
   const pipelines = new PipelineService(deps);
-  const runner = createPipelineRunner({ db: store.db, logger, connections, pipelines, progressIntervalMs: 50 });
+  const runner = createPipelineRunner({ db: store.db, logger, connections, pipelines, saltSecret: deps.config.masterPassword, progressIntervalMs: 50 });
   const conn = async (name: string, db: TestDatabase) => {
     const u = new URL(TEST_PG_URL);
     const c = await connections.createConnection({

@@ -39,7 +39,7 @@ const samples: Record<string, { config: unknown; bad: unknown[]; nullRows: numbe
   },
   pii_mask: {
     config: { masks: [{ column: 'b', strategy: 'hash' }, { column: 'a', strategy: 'partial' }], salt: 'pipeline-salt' },
-    bad: [{ masks: [] }, { masks: [{ column: 'b', strategy: 'hash' }] }, { masks: [{ column: 'b', strategy: 'scramble' }] }, { masks: [{ column: 'b', strategy: 'redact' }, { column: 'b', strategy: 'partial' }] }],
+    bad: [{ masks: [] }, { masks: [{ column: 'b', strategy: 'hash' }], salt: '' }, { masks: [{ column: 'b', strategy: 'scramble' }] }, { masks: [{ column: 'b', strategy: 'redact' }, { column: 'b', strategy: 'partial' }] }],
     nullRows: 2,
   },
 };

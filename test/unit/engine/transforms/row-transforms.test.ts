@@ -123,6 +123,21 @@ test('pii_mask: a different salt gives a different hash', (t) => {
   t.not(hash('a'), hash('b'));
 });
 
+test('pii_mask: without config.salt, hash uses the run context salt; the config salt overrides it; neither fails before any row', (t) => {
+  const hash = (config: unknown, salt?: string) =>
+    rowsOf(buildTransform('pii_mask', config)(people(), { ...ctx, ...(salt === undefined ? {} : { salt }) }))[0]!['email'];
+  const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+  const masks = [{ column: 'email', strategy: 'hash' }];
+  t.deepEqual(validateTransformConfig('pii_mask', { masks }), []);
+  t.is(hash({ masks }, 'pipeline-a'), sha('pipeline-aada@example.com'));
+  t.not(hash({ masks }, 'pipeline-a'), hash({ masks }, 'pipeline-b'));
+  t.is(hash({ masks, salt: 'explicit' }, 'pipeline-a'), sha('explicitada@example.com'));
+  const err = t.throws(() => buildTransform('pii_mask', { masks })(people().slice(0, 0), ctx)) as SynqxError;
+  t.is(err.code, 'CONFIG_INVALID');
+  t.regex(err.message, /hash strategy needs a salt/);
+  t.notThrows(() => buildTransform('pii_mask', { masks: [{ column: 'email', strategy: 'redact' }] })(people(), ctx));
+});
+
 test('derive adds new columns and replaces existing ones in place, NULL in → NULL out', (t) => {
   const out = run('derive', { columns: { double: 'score * 2', name: 'upper(name)', flag: 'id > 1', label: "'x'" } });
   t.deepEqual(names(out), ['id', 'name', 'email', 'score', 'big', 'ok', 'double', 'flag', 'label']);
@@ -176,7 +191,7 @@ test('bad configs are VALIDATION_FAILED with config.* fields', (t) => {
     ['rename_columns', { mapping: { a: '' } }, 'config.mapping.a'],
     ['fill_nulls', { values: { a: { nested: 1 } } }, 'config.values.a'],
     ['regex_replace', { column: 'a', pattern: 'x', replacement: '', flags: 'gq' }, 'config.flags'],
-    ['pii_mask', { masks: [{ column: 'a', strategy: 'hash' }] }, 'config.salt'],
+    ['pii_mask', { masks: [{ column: 'a', strategy: 'hash' }], salt: '' }, 'config.salt'],
     ['pii_mask', { masks: [{ column: 'a', strategy: 'redact', extra: 1 }] }, 'config.masks.0'],
     ['derive', { columns: {} }, 'config.columns'],
   ];
