@@ -118,32 +118,36 @@ function sequentialOrder(order: readonly number[], inputs: number, stream: Prepa
 }
 
 /**
- * Takes from whichever input has a batch (or its end) ready, starting the search after the input
- * served last so no input starves. One readiness promise per input is kept until it is used, so a
- * long-idle input does not collect a waiter per batch of the others.
+ * Takes from whichever input has a batch (or its end) ready, in the order they became ready, so no
+ * input starves. Each open input has exactly one readiness watch at a time (renewed after each take),
+ * so a long-idle input does not collect a waiter per batch of the others.
  */
 async function readInterleaved(
   ctx: ActorContext,
   pushed: (input: number, batch: RecordBatch) => Promise<void>,
   ended: (input: number) => Promise<void>,
 ): Promise<void> {
-  const open = ctx.inputs.map((_, i) => i);
-  const ready = new Map<number, Promise<number>>();
-  let last = -1;
-  while (open.length > 0) {
-    const start = open.findIndex((i) => i > last);
-    const turn = start < 0 ? open : [...open.slice(start), ...open.slice(0, start)];
-    for (const i of turn) if (!ready.has(i)) ready.set(i, ctx.inputs[i]!.whenReady().then(() => i));
-    const input = await Promise.race(turn.map((i) => ready.get(i)!));
-    ready.delete(input);
-    last = input;
+  const ready: number[] = [];
+  let wake: (() => void) | undefined;
+  const watch = (input: number) =>
+    void ctx.inputs[input]!.whenReady().then(() => {
+      ready.push(input);
+      wake?.();
+      wake = undefined;
+    });
+  let open = ctx.inputs.length;
+  for (let i = 0; i < open; i++) watch(i);
+  while (open > 0) {
+    while (ready.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+    const input = ready.shift()!;
     const batch = await ctx.inputs[input]!.take();
     begin(ctx);
     if (!batch) {
-      open.splice(open.indexOf(input), 1);
+      open--;
       await ended(input);
-    } else if (batch.numRows > 0) {
-      await pushed(input, batch);
+      continue;
     }
+    if (batch.numRows > 0) await pushed(input, batch);
+    watch(input);
   }
 }
