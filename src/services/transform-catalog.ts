@@ -18,7 +18,7 @@ export function transformCatalog(): TransformCatalogEntry[] {
     description: t.description,
     operatorTypes: t.operatorTypes,
     inputs: t.inputs,
-    plugin: t.plugin !== undefined,
+    plugin: t.kind === 'batch' && t.plugin !== undefined,
     configSchema: t.configSchema,
   }));
 }

@@ -1,8 +1,8 @@
 import { SynqxError, type FieldProblem } from '../../core/errors.js';
 import { DEFAULT_EDGE_TYPE, isOperatorType, NODE_ID_PATTERN, OPERATOR_TYPES, type OperatorType } from '../../core/pipeline.js';
 import { allTransforms } from '../transforms/registry.js';
-import type { TransformSpec } from '../transforms/transform-spec.js';
-import { findCycles, nodesReaching, topologicalOrder, type GraphEdge, type GraphNode } from './graph.js';
+import { describeArity, inputArity, type TransformSpec } from '../transforms/transform-spec.js';
+import { findCycles, nodesReaching, sharedUpstream, topologicalOrder, type GraphEdge, type GraphNode } from './graph.js';
 
 /**
  * Compiles one pipeline version into an execution plan, or lists every problem it has. The API's
@@ -53,7 +53,10 @@ interface PlanNodeBase {
   operatorType: OperatorType;
   operatorClass: string;
   orderIndex: number;
-  /** Parents in edge declaration order (for a join, the first edge is the left side). */
+  /**
+   * Parents in edge declaration order, except that a fan-in transform naming its inputs in its config
+   * (TransformSpec.inputKeys, e.g. a join's left/right) gets those first, in key order.
+   */
   inputs: string[];
   /** Children in edge declaration order; fan-out delivers every batch to each. */
   outputs: string[];
@@ -98,6 +101,8 @@ export type CompileResult =
   | { ok: false; errors: FieldProblem[]; warnings: FieldProblem[] };
 
 const FAN_IN_TYPES: readonly string[] = ['merge', 'union', 'join'];
+/** Operator types that combine exactly two inputs, whatever transform runs them. */
+const BINARY_TYPES: readonly string[] = ['merge', 'join'];
 
 export function kindOf(type: OperatorType): OperatorKind {
   return type === 'extract' ? 'source' : type === 'load' ? 'sink' : 'transform';
@@ -184,6 +189,8 @@ export function compilePlan(version: PlanInput, ctx: CompileContext): CompileRes
   }
 
   for (const info of byId.values()) checkInputs(info, err);
+  for (const info of byId.values()) orderNamedInputs(info, err);
+  for (const info of byId.values()) checkSequentialFanIn(info, graphEdges, err);
   collectWarnings([...byId.values()], graphEdges, warn);
 
   const order = topologicalOrder(graphNodes, graphEdges);
@@ -255,11 +262,60 @@ function checkInputs(info: NodeInfo, err: Report): void {
     err(f, 'missing_input', `${type} node "${node.node_id}" has no input: add an edge into it`);
     return;
   }
-  const takesMany = info.transform ? info.transform.inputs === 'many' : FAN_IN_TYPES.includes(type);
-  if (!takesMany && inputs.length > 1) {
+  const arity = nodeArity(info);
+  if (arity.max === 1 && inputs.length > 1) {
     const what = info.transform ? `transform "${info.transform.name}"` : `a ${type} node`;
     err(f, 'fan_in', `fan-in: node "${node.node_id}" has ${inputs.length} inputs (${inputs.join(', ')}) but ${what} takes one; only union, merge and join accept several`);
+  } else if (inputs.length < arity.min || inputs.length > arity.max) {
+    const what = info.transform ? `transform "${info.transform.name}" as a ${type} node` : `a ${type} node`;
+    err(f, 'fan_in_arity', `node "${node.node_id}" has ${inputs.length} input${inputs.length === 1 ? '' : 's'} (${inputs.join(', ')}) but ${what} takes ${describeArity(arity)}`);
   }
+}
+
+function nodeArity(info: NodeInfo): { min: number; max: number } {
+  const type = info.type!;
+  const base = info.transform ? inputArity(info.transform) : FAN_IN_TYPES.includes(type) ? { min: 1, max: Infinity } : { min: 1, max: 1 };
+  return BINARY_TYPES.includes(type) && base.max > 1 ? { min: 2, max: 2 } : base;
+}
+
+/** Puts the inputs a fan-in config names (join: left, right) first, in key order; each must be an input. */
+function orderNamedInputs(info: NodeInfo, err: Report): void {
+  const keys = info.transform?.inputKeys;
+  if (!keys || !isRecord(info.config)) return;
+  const f = `nodes.${info.at}.config`;
+  const named: string[] = [];
+  for (const key of keys) {
+    const value = info.config[key];
+    if (value === undefined) continue;
+    const list = info.inputs.join(', ') || 'none';
+    if (typeof value !== 'string' || !info.inputs.includes(value)) {
+      err(`${f}.${key}`, 'unknown_input', `${info.transform!.name} config: ${key} must name one of the inputs of node "${info.node.node_id}" (${list}), got ${JSON.stringify(value)}`);
+    } else if (named.includes(value)) {
+      err(`${f}.${key}`, 'duplicate_input', `${info.transform!.name} config: ${key} names input "${value}", which another key already names`);
+    } else {
+      named.push(value);
+    }
+  }
+  info.inputs = [...named, ...info.inputs.filter((i) => !named.includes(i))];
+}
+
+/**
+ * A node that drains its inputs one after another waits forever when two of them share an upstream
+ * node: that node delivers each batch to both, blocks on the input not being read, and so starves the
+ * one that is. Rejected here rather than hanging at run time.
+ */
+function checkSequentialFanIn(info: NodeInfo, edges: GraphEdge[], err: Report): void {
+  const spec = info.transform;
+  if (!spec || spec.inputs !== 'many' || info.inputs.length < 2 || info.config === undefined) return;
+  if (spec.readsSequentially && !spec.readsSequentially(info.config)) return;
+  const shared = sharedUpstream(info.inputs, edges);
+  if (!shared) return;
+  const hint = spec.readsSequentially ? `, or configure ${spec.name} to read its inputs interleaved` : '';
+  err(
+    `nodes.${info.at}`,
+    'fan_in_deadlock',
+    `node "${info.node.node_id}" (${spec.name}) reads its inputs one after another, but inputs "${shared.first}" and "${shared.second}" both come from "${shared.shared}": the run would wait forever. Read the shared data through separate extract nodes${hint}`,
+  );
 }
 
 function collectWarnings(infos: NodeInfo[], edges: GraphEdge[], warn: Report): void {
@@ -307,8 +363,10 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Problems found by the transform's own validation (batch `build`, stream `validate`), e.g. expression syntax. */
 function buildProblems(spec: TransformSpec, config: unknown): FieldProblem[] {
-  const build = (spec as { build?: (c: unknown) => unknown }).build;
+  const own = spec as { build?: (c: unknown) => unknown; validate?: (c: unknown) => unknown };
+  const build = own.build ?? own.validate;
   if (typeof build !== 'function') return [];
   try {
     build(config);

@@ -192,3 +192,19 @@ export function nodesReaching(targets: Iterable<string>, edges: readonly GraphEd
   }
   return seen;
 }
+
+/**
+ * Two of `inputs` that share an upstream node (an input counts as upstream of itself), with one such
+ * node: the shape in which a node that drains its inputs one at a time waits forever, because the
+ * shared node blocks on the input not being read. Undefined when the inputs' ancestries are disjoint.
+ */
+export function sharedUpstream(inputs: readonly string[], edges: readonly GraphEdge[]): { first: string; second: string; shared: string } | undefined {
+  const upstream = inputs.map((i) => nodesReaching([i], edges));
+  for (let a = 0; a < inputs.length; a++) {
+    for (let b = a + 1; b < inputs.length; b++) {
+      const shared = [...upstream[b]!].filter((n) => upstream[a]!.has(n)).sort()[0];
+      if (shared !== undefined) return { first: inputs[a]!, second: inputs[b]!, shared };
+    }
+  }
+  return undefined;
+}

@@ -21,17 +21,17 @@ export interface ActorContext {
   started(): void;
 }
 
-function begin(ctx: ActorContext): void {
+export function begin(ctx: ActorContext): void {
   if (ctx.meter.start()) ctx.started();
 }
 
 /** Fan-out: every child gets the batch, one after another, so the slowest child sets the pace. */
-async function deliver(ctx: ActorContext, batch: RecordBatch): Promise<void> {
+export async function deliver(ctx: ActorContext, batch: RecordBatch): Promise<void> {
   if (ctx.outputs.length > 1) markShared(batch);
   for (const out of ctx.outputs) await out.put(batch);
 }
 
-function closeOutputs(ctx: ActorContext): void {
+export function closeOutputs(ctx: ActorContext): void {
   for (const out of ctx.outputs) out.close();
 }
 

@@ -19,6 +19,7 @@ import {
 import { describeSteps, runTotals, stepOutcome, type RunResult } from './run-outcome.js';
 import { orderRuntimeGraph, type RuntimeGraph, type RuntimeNode } from './runtime-graph.js';
 import { StepMeter } from './step-meter.js';
+import { prepareTransform, PreparedStream, runStreamActor } from './stream-actor.js';
 import { TransformPool, type PreparedTransform } from './transform-pool.js';
 
 export type { RunResult, StepResult } from './run-outcome.js';
@@ -66,7 +67,7 @@ class GraphRun {
   private readonly mailboxes: Mailbox<RecordBatch>[] = [];
   private readonly inputsOf = new Map<string, Mailbox<RecordBatch>[]>();
   private readonly outputsOf = new Map<string, Mailbox<RecordBatch>[]>();
-  private readonly prepared = new Map<string, PreparedTransform>();
+  private readonly prepared = new Map<string, PreparedTransform | PreparedStream>();
   private readonly schemas = new Map<string, Schema>();
   private readonly openedSources = new Set<string>();
   private readonly openedSinks = new Set<string>();
@@ -183,7 +184,7 @@ class GraphRun {
     for (const node of this.nodes) {
       if (node.kind !== 'transform') continue;
       try {
-        this.prepared.set(node.id, pool.prepare({ nodeId: node.id, transform: node.transform, config: node.config }, now, this.options.salt));
+        this.prepared.set(node.id, prepareTransform(pool, node, this.nodes, now, this.options.salt));
       } catch (err) {
         this.startMeter(node);
         return this.fail(err, node);
@@ -216,13 +217,14 @@ class GraphRun {
   private deriveSchemas(): void {
     for (const node of this.nodes) {
       if (node.kind === 'source') continue;
-      const input = this.schemas.get(node.inputs[0]!)!;
+      const inputs = node.inputs.map((i) => this.schemas.get(i)!);
       if (node.kind === 'sink') {
-        this.schemas.set(node.id, input);
+        this.schemas.set(node.id, inputs[0]!);
         continue;
       }
       try {
-        this.schemas.set(node.id, this.prepared.get(node.id)!.outputSchema(input));
+        const prepared = this.prepared.get(node.id)!;
+        this.schemas.set(node.id, prepared instanceof PreparedStream ? prepared.outputSchema(inputs) : prepared.outputSchema(inputs[0]!));
       } catch (err) {
         this.startMeter(node);
         return this.fail(err, node);
@@ -276,7 +278,7 @@ class GraphRun {
         };
         try {
           if (node.kind === 'source') await runSourceActor(ctx, node.source);
-          else if (node.kind === 'transform') await runTransformActor(ctx, this.prepared.get(node.id)!);
+          else if (node.kind === 'transform') await this.runTransform(ctx, this.prepared.get(node.id)!);
           else await runSinkActor(ctx, node.sink);
           this.logStepDone(node);
         } catch (err) {
@@ -285,6 +287,10 @@ class GraphRun {
         }
       }),
     );
+  }
+
+  private runTransform(ctx: ActorContext, prepared: PreparedTransform | PreparedStream): Promise<void> {
+    return prepared instanceof PreparedStream ? runStreamActor(ctx, prepared) : runTransformActor(ctx, prepared);
   }
 
   /** Sinks commit one by one, in order, only after every actor finished; a failed commit aborts the rest. */

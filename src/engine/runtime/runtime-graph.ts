@@ -1,6 +1,7 @@
 import { SynqxError, type FieldProblem } from '../../core/errors.js';
 import type { BatchSink, BatchSource } from '../../core/data-ports.js';
 import { findTransform } from '../transforms/registry.js';
+import { describeArity, inputArity } from '../transforms/transform-spec.js';
 
 /**
  * What the coordinator runs: live sources and sinks plus transform names and configs, wired by node
@@ -70,10 +71,13 @@ export function orderRuntimeGraph(graph: RuntimeGraph): RuntimeNode[] {
     if (node.kind === 'source') {
       if (node.inputs.length > 0) add(`${f}.inputs`, 'a source has no inputs', 'source_with_inputs');
       if (node.outputs.length === 0) add(`${f}.outputs`, 'a source must feed at least one node', 'unused_source');
-    } else if (node.inputs.length !== 1) {
+    } else {
       const spec = node.kind === 'transform' ? findTransform(node.transform) : undefined;
-      const why = spec?.inputs === 'many' ? `fan-in transform ${spec.name} is not supported by the runtime yet` : 'needs exactly one input';
-      add(`${f}.inputs`, `${node.kind} "${node.id}" ${why} (has ${node.inputs.length})`, 'arity');
+      const arity = spec ? inputArity(spec) : { min: 1, max: 1 };
+      if (node.inputs.length < arity.min || node.inputs.length > arity.max) {
+        const what = spec ? `transform ${spec.name}` : node.kind;
+        add(`${f}.inputs`, `${node.kind} "${node.id}": ${what} takes ${describeArity(arity)} input${arity.max === 1 ? '' : 's'} (has ${node.inputs.length})`, 'arity');
+      }
     }
     if (node.kind === 'transform' && node.outputs.length === 0) add(`${f}.outputs`, 'a transform must feed at least one node', 'unused_transform');
   }

@@ -62,7 +62,8 @@ export class TransformPool {
   /** Validates the node's config (throws VALIDATION_FAILED) and returns its runner; `salt` is the run's per-pipeline secret. */
   prepare(node: { nodeId: string; transform: string; config: unknown }, now: Date, salt?: string): PreparedTransform {
     const fn = buildTransform(node.transform, node.config);
-    const metadataOnly = findTransform(node.transform)?.metadataOnly === true;
+    const def = findTransform(node.transform);
+    const metadataOnly = def?.kind === 'batch' && def.metadataOnly === true;
     const ctx = salt === undefined ? { now, nodeId: node.nodeId } : { now, nodeId: node.nodeId, salt };
     return new PreparedTransform(this, node.nodeId, node.transform, node.config, fn, ctx, metadataOnly);
   }

@@ -59,6 +59,8 @@ export const joinDefinition: StreamTransformDefinition = {
     'Hash join of input 0 (left) and input 1 (right) on `keys` (same names, one output column, like USING) or `on` ([{left, right}], every column kept); `type` inner|left|right|full; the `build` side (default right) is held in memory up to `max_build_rows`; clashing right column names get `right_suffix` (default _right)',
   operatorTypes: ['join', 'transform'],
   inputs: 'many',
+  // Input 0 and input 1 play different roles (left/right, primary/delta): the node's edges in declaration order.
+  arity: { min: 2, max: 2 },
   configSchema: joinConfigSchema,
   validate(config: unknown): void {
     parseJoinConfig(config);

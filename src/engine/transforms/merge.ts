@@ -43,6 +43,8 @@ export const mergeDefinition: StreamTransformDefinition = {
     'Applies a delta input onto a primary input by `keys`: `primary` left (default: input 0 primary, input 1 delta) or right; a primary row whose key the delta has becomes the last delta row for that key (dropped when its boolean `delete_column` is true), delta rows for new keys are appended; the delta is held in memory up to `max_delta_rows`',
   operatorTypes: ['merge', 'transform'],
   inputs: 'many',
+  // Input 0 and input 1 play different roles (left/right, primary/delta): the node's edges in declaration order.
+  arity: { min: 2, max: 2 },
   configSchema: mergeConfigSchema,
   validate(config: unknown): void {
     parseMergeConfig(config);

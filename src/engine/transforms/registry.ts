@@ -1,5 +1,7 @@
-import type { z } from 'zod';
 import { SynqxError, type FieldProblem } from '../../core/errors.js';
+import { aggregateConfigSchema, createAggregate } from './aggregate.js';
+import { batchTransform, streamTransform } from './define-transform.js';
+import { createDeduplicate, deduplicateConfigSchema } from './deduplicate.js';
 import { buildDerive, deriveConfigSchema } from './derive.js';
 import { buildDropColumns, dropColumnsConfigSchema } from './drop-columns.js';
 import { buildFillNulls, fillNullsConfigSchema } from './fill-nulls.js';
@@ -11,35 +13,17 @@ import { buildPiiMask, piiMaskConfigSchema } from './pii-mask.js';
 import { buildRegexReplace, regexReplaceConfigSchema } from './regex-replace.js';
 import { buildRenameColumns, renameColumnsConfigSchema } from './rename-columns.js';
 import { buildSelect, selectConfigSchema } from './select.js';
+import { createSort, sortConfigSchema } from './sort.js';
+import type { StreamTransformDefinition } from './stream-operator.js';
 import type { TransformDefinition, TransformFn } from './transform.js';
-import type { TransformSpec } from './transform-spec.js';
+import { createUnion, unionConfigSchema } from './union.js';
+import { joinDefinition } from './join.js';
+import { mergeDefinition } from './merge.js';
 
 // The one list of transforms. Each entry's config schema is strict: a typo in a key is an error at
-// validation time, never a silently ignored option. `build` validates a raw config once and returns
-// the live function; the worker threads build from this same list.
-
-function batchTransform<S extends z.ZodType>(
-  spec: Omit<TransformSpec, 'configSchema'> & { configSchema: S; metadataOnly?: boolean },
-  build: (config: z.infer<S>) => TransformFn,
-): TransformDefinition {
-  return {
-    ...spec,
-    kind: 'batch',
-    build(raw: unknown): TransformFn {
-      const parsed = spec.configSchema.safeParse(raw ?? {});
-      if (!parsed.success) throw SynqxError.validation(configProblems(parsed.error), `invalid config for transform ${spec.name}`);
-      return build(parsed.data);
-    },
-  };
-}
-
-function configProblems(error: z.ZodError): FieldProblem[] {
-  return error.issues.map((issue) => ({
-    field: ['config', ...issue.path.map(String)].join('.'),
-    message: issue.message,
-    error_type: issue.code,
-  }));
-}
+// validation time, never a silently ignored option. Batch entries' `build` validates a raw config once
+// and returns the live function (the worker threads build from this same list); stream entries
+// (stateful or fan-in) are created once per run in their node's actor.
 
 const pandasTransform = batchTransform(
   {
@@ -167,6 +151,52 @@ const piiMask = batchTransform(
   buildPiiMask,
 );
 
+const deduplicate = streamTransform(
+  {
+    name: 'deduplicate',
+    description: 'Keeps one row per distinct `keys` over the whole run (`keep`: first, streamed, or last, at the end); NULLs equal',
+    operatorTypes: ['transform'],
+    inputs: 'one',
+    configSchema: deduplicateConfigSchema,
+  },
+  createDeduplicate,
+);
+
+const aggregate = streamTransform(
+  {
+    name: 'aggregate',
+    description: 'GROUP BY `group_by` with count/sum/min/max/avg (SQL NULL semantics); one row per group, emitted at the end',
+    operatorTypes: ['transform'],
+    inputs: 'one',
+    configSchema: aggregateConfigSchema,
+  },
+  createAggregate,
+);
+
+const sort = streamTransform(
+  {
+    name: 'sort',
+    description: 'Sorts all rows by `by` (stable; NULLs last for asc, first for desc, like Postgres), emitted at the end',
+    operatorTypes: ['transform'],
+    inputs: 'one',
+    configSchema: sortConfigSchema,
+  },
+  createSort,
+);
+
+const union = streamTransform(
+  {
+    name: 'union',
+    description: 'UNION ALL of two or more inputs, columns matched by name (missing ones are NULL); `mode`: sequential or interleaved',
+    operatorTypes: ['union', 'transform'],
+    inputs: 'many',
+    arity: { min: 2 },
+    readsSequentially: (config) => (config as { mode?: string }).mode !== 'interleaved',
+    configSchema: unionConfigSchema,
+  },
+  createUnion,
+);
+
 export const TRANSFORMS: readonly TransformDefinition[] = [
   pandasTransform,
   filter,
@@ -179,6 +209,12 @@ export const TRANSFORMS: readonly TransformDefinition[] = [
   fillNulls,
   regexReplace,
   piiMask,
+  deduplicate,
+  aggregate,
+  sort,
+  union,
+  joinDefinition,
+  mergeDefinition,
 ];
 
 const byName = new Map<string, TransformDefinition>(TRANSFORMS.map((t) => [t.name, t]));
@@ -205,7 +241,7 @@ export function registerPlugins(defs: readonly TransformDefinition[]): void {
 }
 
 function originOf(d: TransformDefinition): string {
-  return d.plugin?.file ?? d.name;
+  return (d.kind === 'batch' && d.plugin?.file) || d.name;
 }
 
 /** The built-ins (TRANSFORMS) followed by the registered plugins: what a node's operator_class may name. */
@@ -217,23 +253,41 @@ export function findTransform(name: string): TransformDefinition | undefined {
   return byName.get(name);
 }
 
-/** The live function for a node: unknown names and bad configs throw VALIDATION_FAILED. */
-export function buildTransform(name: string, config: unknown): TransformFn {
+function lookUp(name: string): TransformDefinition {
   const def = byName.get(name);
-  if (!def) {
-    const known = allTransforms().map((t) => t.name).join(', ');
-    throw SynqxError.validation(
-      [{ field: 'operator_class', message: `unknown transform "${name}" (known: ${known})`, error_type: 'unknown_transform' }],
-      `unknown transform "${name}"`,
-    );
-  }
+  if (def) return def;
+  const known = allTransforms().map((t) => t.name).join(', ');
+  throw SynqxError.validation(
+    [{ field: 'operator_class', message: `unknown transform "${name}" (known: ${known})`, error_type: 'unknown_transform' }],
+    `unknown transform "${name}"`,
+  );
+}
+
+/** Whether `name` is a stream transform (runs in its node's actor, not on the pool). */
+export function isStreamTransform(name: string): boolean {
+  return byName.get(name)?.kind === 'stream';
+}
+
+/** The live function of a batch transform: unknown names and bad configs throw VALIDATION_FAILED. */
+export function buildTransform(name: string, config: unknown): TransformFn {
+  const def = lookUp(name);
+  if (def.kind !== 'batch') throw new SynqxError('INTERNAL', `transform ${name} is a stream transform: it runs in its node's actor, not on the pool`);
   return def.build(config);
+}
+
+/** The definition of a stream transform, for its actor; unknown or batch names throw. */
+export function findStreamTransform(name: string): StreamTransformDefinition {
+  const def = lookUp(name);
+  if (def.kind !== 'stream') throw new SynqxError('INTERNAL', `transform ${name} is a batch transform, not a stream one`);
+  return def;
 }
 
 /** Every problem with a node's config, expressions included (with positions), for API validation. */
 export function validateTransformConfig(name: string, config: unknown): FieldProblem[] {
   try {
-    buildTransform(name, config);
+    const def = lookUp(name);
+    if (def.kind === 'stream') def.validate(config);
+    else def.build(config);
     return [];
   } catch (err) {
     if (err instanceof SynqxError && err.code === 'VALIDATION_FAILED' && Array.isArray(err.details)) return err.details as FieldProblem[];

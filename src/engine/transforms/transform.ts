@@ -1,4 +1,5 @@
 import type { RecordBatch } from 'apache-arrow';
+import type { StreamTransformDefinition } from './stream-operator.js';
 import type { TransformSpec } from './transform-spec.js';
 
 /**
@@ -27,8 +28,8 @@ export type TransformFn = (batch: RecordBatch, ctx: TransformContext) => RecordB
  * A registry entry: the spec the planner and API validation read, plus `build`, which validates a raw
  * config against `configSchema` and turns it into the live function (expressions are parsed there, once).
  * It throws VALIDATION_FAILED with `{field: 'config.…'}` problems. `kind: 'batch'` transforms are
- * stateless per batch and may run on any pool worker; stateful ones (deduplicate, aggregate, sort) and
- * fan-in nodes (union, join, merge) will be further kinds of this union.
+ * stateless per batch and may run on any pool worker; `kind: 'stream'` ones (stateful: deduplicate,
+ * aggregate, sort; fan-in: union, join, merge) run in their node's actor (see stream-operator.ts).
  */
 export interface BatchTransformDefinition extends TransformSpec {
   kind: 'batch';
@@ -37,9 +38,7 @@ export interface BatchTransformDefinition extends TransformSpec {
    * transform runs on the calling thread, where it costs O(columns), instead of crossing to the pool.
    */
   metadataOnly?: boolean;
-  /** Set for a transform loaded from PLUGIN_DIR: the file it came from. */
-  plugin?: { file: string };
   build(config: unknown): TransformFn;
 }
 
-export type TransformDefinition = BatchTransformDefinition;
+export type TransformDefinition = BatchTransformDefinition | StreamTransformDefinition;

@@ -4,7 +4,7 @@ import { joinDefinition } from '../../../src/engine/transforms/join.js';
 import { mergeDefinition } from '../../../src/engine/transforms/merge.js';
 import { col, makeBatch, rowsOf } from '../../helpers/arrow-batches.js';
 import { createTestDatabase, withClient, type TestDatabase } from '../../helpers/pg.js';
-import { drive } from '../../helpers/stream-driver.js';
+import { driveSequential as drive } from '../../helpers/drive-sequential.js';
 
 // The join and merge operators against Postgres on the same data: ~2,000 rows a side, NULL keys,
 // many duplicate keys, NULLs in value columns, fed to the operators in many batches.

@@ -4,7 +4,7 @@ import { Int32, Utf8 } from 'apache-arrow';
 import { SynqxError } from '../../../src/core/errors.js';
 import { TransformPool } from '../../../src/engine/runtime/transform-pool.js';
 import { installPlugins, installedPluginDir, loadPluginDir } from '../../../src/engine/transforms/plugins.js';
-import { TRANSFORMS, allTransforms, findTransform, validateTransformConfig } from '../../../src/engine/transforms/registry.js';
+import { TRANSFORMS, allTransforms, buildTransform, findTransform, validateTransformConfig } from '../../../src/engine/transforms/registry.js';
 import type { TransformContext } from '../../../src/engine/transforms/transform.js';
 import { col, makeBatch, rowsOf, snapshotBuffers } from '../../helpers/arrow-batches.js';
 
@@ -77,13 +77,13 @@ test.serial('a plugin transform: runs, never mutates its input, keeps the empty-
   await installPlugins(GOOD);
   const input = people();
   const before = snapshotBuffers(input);
-  const out = findTransform('upper_case')!.build({ column: 'name' })(input, ctx);
+  const out = buildTransform('upper_case', { column: 'name' })(input, ctx);
   t.deepEqual(rowsOf(out).map((r) => r['name']), ['NAME 1', null, 'NAME 3']);
   t.is(snapshotBuffers(input), before);
-  const empty = findTransform('upper_case')!.build({ column: 'name' })(people().slice(0, 0), ctx)!;
+  const empty = buildTransform('upper_case', { column: 'name' })(people().slice(0, 0), ctx)!;
   t.deepEqual(empty.schema.fields.map((f) => f.name), ['id', 'name']);
   t.is(empty.numRows, 0);
-  t.is(findTransform('pass_or_drop')!.build({ drop: true })(people(), ctx), null);
+  t.is(buildTransform('pass_or_drop', { drop: true })(people(), ctx), null);
 });
 
 test.serial("plugin configs: the plugin's validate problems are VALIDATION_FAILED on config; errors it throws name the plugin", async (t) => {
@@ -97,7 +97,7 @@ test.serial("plugin configs: the plugin's validate problems are VALIDATION_FAILE
     ],
   );
   t.is(validateTransformConfig('upper_case', [1])[0]!.message, 'a plugin transform config must be a JSON object');
-  const err = t.throws(() => findTransform('upper_case')!.build({ column: 'nope' })(people(), ctx)) as SynqxError;
+  const err = t.throws(() => buildTransform('upper_case', { column: 'nope' })(people(), ctx)) as SynqxError;
   t.is(err.code, 'TRANSFORM_ERROR');
   t.is(err.message, 'plugin upper_case threw: column "nope" not found');
 });

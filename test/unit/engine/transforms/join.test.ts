@@ -4,7 +4,7 @@ import type { FieldProblem, SynqxError } from '../../../../src/core/errors.js';
 import { joinDefinition } from '../../../../src/engine/transforms/join.js';
 import { JOIN_OUTPUT_ROWS } from '../../../../src/engine/transforms/join-operator.js';
 import { col, makeBatch, rowsOf, snapshotBuffers } from '../../../helpers/arrow-batches.js';
-import { drive } from '../../../helpers/stream-driver.js';
+import { driveSequential as drive } from '../../../helpers/drive-sequential.js';
 
 const ctx = { now: new Date('2024-01-01T00:00:00Z'), nodeId: 'j' };
 const join = (config: unknown, left: RecordBatch[], right: RecordBatch[]) => drive(joinDefinition.create(config, ctx), [left, right]);

@@ -3,7 +3,7 @@ import { Bool, Int32, Int64, Utf8, type RecordBatch } from 'apache-arrow';
 import type { FieldProblem, SynqxError } from '../../../../src/core/errors.js';
 import { mergeDefinition } from '../../../../src/engine/transforms/merge.js';
 import { col, makeBatch, rowsOf, snapshotBuffers } from '../../../helpers/arrow-batches.js';
-import { drive } from '../../../helpers/stream-driver.js';
+import { driveSequential as drive } from '../../../helpers/drive-sequential.js';
 
 const ctx = { now: new Date('2024-01-01T00:00:00Z'), nodeId: 'm' };
 const merge = (config: unknown, primary: RecordBatch[], delta: RecordBatch[]) => drive(mergeDefinition.create(config, ctx), [primary, delta]);

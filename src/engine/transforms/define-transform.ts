@@ -1,0 +1,46 @@
+import type { z } from 'zod';
+import { SynqxError, type FieldProblem } from '../../core/errors.js';
+import type { StreamOperator, StreamTransformDefinition } from './stream-operator.js';
+import type { BatchTransformDefinition, TransformContext, TransformFn } from './transform.js';
+import type { TransformSpec } from './transform-spec.js';
+
+// How registry entries are made: a strict zod schema checked once, every problem reported at once as
+// VALIDATION_FAILED with `config.…` fields, then the typed config handed to the transform's own code.
+
+type SpecOf<S extends z.ZodType> = Omit<TransformSpec, 'configSchema'> & { configSchema: S };
+type BatchSpecOf<S extends z.ZodType> = SpecOf<S> & { metadataOnly?: boolean };
+
+export function batchTransform<S extends z.ZodType>(spec: BatchSpecOf<S>, build: (config: z.infer<S>) => TransformFn): BatchTransformDefinition {
+  return {
+    ...spec,
+    kind: 'batch',
+    build: (raw: unknown): TransformFn => build(parseConfig(spec, raw)),
+  };
+}
+
+/** A stateful or fan-in transform: `validate` only parses; `create` parses and builds one run's operator. */
+export function streamTransform<S extends z.ZodType>(
+  spec: SpecOf<S>,
+  create: (config: z.infer<S>, ctx: TransformContext) => StreamOperator,
+): StreamTransformDefinition {
+  return {
+    ...spec,
+    kind: 'stream',
+    validate: (raw: unknown): void => void parseConfig(spec, raw),
+    create: (raw: unknown, ctx: TransformContext): StreamOperator => create(parseConfig(spec, raw), ctx),
+  };
+}
+
+function parseConfig<S extends z.ZodType>(spec: SpecOf<S>, raw: unknown): z.infer<S> {
+  const parsed = spec.configSchema.safeParse(raw ?? {});
+  if (!parsed.success) throw SynqxError.validation(configProblems(parsed.error), `invalid config for transform ${spec.name}`);
+  return parsed.data;
+}
+
+export function configProblems(error: z.ZodError): FieldProblem[] {
+  return error.issues.map((issue) => ({
+    field: ['config', ...issue.path.map(String)].join('.'),
+    message: issue.message,
+    error_type: issue.code,
+  }));
+}
