@@ -29,8 +29,7 @@ interface PgConnection {
  *
  * Why not pg-copy-streams itself: it cuts every CopyData message — one per row — into a Buffer of its own
  * and concatenates them again, a million short-lived objects per million rows. Here each socket chunk's
- * payload is copied once into one output buffer, whatever the row count: on a table move that halved the
- * source side's CPU.
+ * payload is compacted in place and handed on: no allocation, whatever the row count.
  */
 export class CopyOutStream extends Readable {
   rowCount = 0;
@@ -79,10 +78,9 @@ export class CopyOutStream extends Readable {
 
   /** Pushes the chunk's CopyData payload; at the end of copy-out mode hands the rest back to pg. */
   private parse(chunk: Buffer): boolean {
-    const out = Buffer.allocUnsafe(chunk.length);
-    // Plain Uint8Array views: set() on them costs a third less per row than Buffer#copy.
-    const src = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
-    const dst = new Uint8Array(out.buffer, out.byteOffset, out.length);
+    // The payload is compacted in place (copyWithin: one native call per row, no allocation): the
+    // socket's chunk is ours, and payload bytes only ever move towards its start, never past `pos`.
+    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
     let o = 0;
     let pos = 0;
     const end = chunk.length;
@@ -90,7 +88,7 @@ export class CopyOutStream extends Readable {
       if (this.remaining > 0) {
         const n = Math.min(this.remaining, end - pos);
         if (this.code === COPY_DATA) {
-          dst.set(src.subarray(pos, pos + n), o);
+          if (o !== pos) bytes.copyWithin(o, pos, pos + n);
           o += n;
         }
         pos += n;
@@ -109,14 +107,14 @@ export class CopyOutStream extends Readable {
       if (code !== COPY_DATA && code !== COPY_OUT_RESPONSE && code !== NOTICE && code !== NOTIFICATION && code !== PARAMETER_STATUS) {
         // CopyDone, ErrorResponse or anything else ends copy-out mode: pg parses it and what follows.
         const rest = Buffer.concat([this.header, chunk.subarray(pos)]);
-        const drained = o > 0 ? this.push(out.subarray(0, o)) : true;
+        const drained = o > 0 ? this.push(chunk.subarray(0, o)) : true;
         this.detach(rest, code === ERROR_RESPONSE);
         return drained;
       }
       this.code = code;
       this.remaining = this.header.readUInt32BE(1) - 4;
     }
-    return o > 0 ? this.push(out.subarray(0, o)) : true;
+    return o > 0 ? this.push(chunk.subarray(0, o)) : true;
   }
 
   private detach(rest: Buffer, isError: boolean): void {

@@ -1,4 +1,5 @@
 import { DataType, makeBuilder, makeData, makeVector, RecordBatch, Struct, type Data } from 'apache-arrow';
+import { freshly } from './fresh-buffers.js';
 
 /**
  * Row selection on Arrow data, which arrow-js does not provide: builds new buffers holding only the
@@ -28,7 +29,7 @@ function bit(bits: Uint8Array, i: number): number {
 /** Validity of the selected rows, or undefined when none of them is NULL. */
 function takeBitmap(data: Data, indices: Int32Array): { bitmap?: Uint8Array; nullCount: number } {
   if (data.nullCount === 0 || !data.nullBitmap || data.nullBitmap.length === 0) return { nullCount: 0 };
-  const out = new Uint8Array(((indices.length + 63) & ~63) >> 3);
+  const out = freshly(new Uint8Array(((indices.length + 63) & ~63) >> 3));
   let nulls = 0;
   for (let j = 0; j < indices.length; j++) {
     if (bit(data.nullBitmap, data.offset + indices[j]!)) out[j >> 3]! |= 1 << (j & 7);
@@ -46,7 +47,7 @@ export function takeData(data: Data, indices: Int32Array): Data {
   if (DataType.isNull(type)) return makeData({ type, length });
   if (DataType.isBool(type)) {
     const src = data.values as Uint8Array;
-    const out = new Uint8Array(((length + 63) & ~63) >> 3);
+    const out = freshly(new Uint8Array(((length + 63) & ~63) >> 3));
     for (let j = 0; j < length; j++) if (bit(src, data.offset + indices[j]!)) out[j >> 3]! |= 1 << (j & 7);
     return makeData({ ...props, type, data: out });
   }
@@ -56,7 +57,7 @@ export function takeData(data: Data, indices: Int32Array): Data {
   }
   if (DataType.isList(type) || DataType.isMap(type)) {
     const src = data.valueOffsets as Int32Array;
-    const offsets = new Int32Array(length + 1);
+    const offsets = freshly(new Int32Array(length + 1));
     let total = 0;
     for (let j = 0; j < length; j++) {
       const i = indices[j]!;
@@ -116,7 +117,7 @@ type TypedCtor = new (n: number) => { [i: number]: number | bigint; length: numb
 function gather(src: ArrayBufferView, stride: number, indices: Int32Array, Ctor: TypedCtor): unknown {
   const elementBytes = (src as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
   const width = elementBytes * stride;
-  const out = new Ctor(indices.length * stride) as unknown as ArrayBufferView;
+  const out = freshly(new Ctor(indices.length * stride) as unknown as ArrayBufferView);
   const n = indices.length;
   let runs = 1;
   for (let j = 1; j < n; j++) if (indices[j] !== indices[j - 1]! + 1) runs++;
@@ -149,14 +150,14 @@ function gather(src: ArrayBufferView, stride: number, indices: Int32Array, Ctor:
 }
 
 function takeVariable(srcOffsets: Int32Array, srcBytes: Uint8Array, indices: Int32Array): { offsets: Int32Array; bytes: Uint8Array } {
-  const offsets = new Int32Array(indices.length + 1);
+  const offsets = freshly(new Int32Array(indices.length + 1));
   let total = 0;
   for (let j = 0; j < indices.length; j++) {
     const i = indices[j]!;
     total += srcOffsets[i + 1]! - srcOffsets[i]!;
     offsets[j + 1] = total;
   }
-  const bytes = new Uint8Array(total);
+  const bytes = freshly(new Uint8Array(total));
   // Runs of consecutive selected rows are contiguous in the source: copy each run at once.
   let j = 0;
   while (j < indices.length) {

@@ -1,6 +1,7 @@
 import { RecordBatch, RecordBatchStreamWriter, tableFromIPC } from 'apache-arrow';
 import { SynqxError } from '../../core/errors.js';
 import { packBatch, unpackBatch, type PackedBatch } from './batch-transfer.js';
+import { isFresh } from './fresh-buffers.js';
 import { buildTransform } from './registry.js';
 import type { TransformFn } from './transform.js';
 
@@ -58,9 +59,10 @@ export function runTransformTask(task: TransformTask): TransformReply {
     const ctx = { now: new Date(task.nowMs), nodeId: task.nodeId, ...(task.salt === undefined ? {} : { salt: task.salt }) };
     const result = fn(unpackBatch(task.batch), ctx);
     if (!result || result.numRows === 0) return { ok: true, rows: 0, batch: null };
-    // What came in moved is ours to move back; anything the transform allocated is copied once, since
-    // some of it may be shared (cached constants, builder pools) and must stay alive here.
-    return { ok: true, rows: result.numRows, batch: packBatch(result, (b) => received.has(b)) };
+    // What came in moved is ours to move back, and so are buffers the transform allocated for this output
+    // alone (fresh-buffers.ts); anything else is copied once, since it may be shared (a cache, a builder's
+    // pool) and must stay alive here.
+    return { ok: true, rows: result.numRows, batch: packBatch(result, (b) => received.has(b) || isFresh(b)) };
   } catch (err) {
     const code = err instanceof SynqxError ? err.code : 'TRANSFORM_ERROR';
     return { ok: false, code, message: err instanceof Error ? err.message : String(err) };
