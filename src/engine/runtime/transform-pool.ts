@@ -5,7 +5,7 @@ import { makeBuilder, makeData, RecordBatch, Struct, type Schema } from 'apache-
 import { Piscina, move, transferableSymbol, valueSymbol } from 'piscina';
 import { SynqxError } from '../../core/errors.js';
 import { buildTransform } from '../transforms/registry.js';
-import type { TransformContext, TransformFn } from '../transforms/transform.js';
+import { splitOutput, type TransformContext, type TransformFn } from '../transforms/transform.js';
 import { decodeBatch, encodeBatch, type TransformReply, type TransformTask } from '../transforms/transform-task.js';
 
 export interface TransformPoolOptions {
@@ -90,6 +90,12 @@ export class TransformPool {
   }
 }
 
+/** One batch's result: the rows kept, and the rows a rejecting transform turned away (with `_synqx_error`). */
+export interface TransformRun {
+  kept: RecordBatch | null;
+  rejected: RecordBatch | null;
+}
+
 /** One node's transform, validated once; `run` keeps nothing between batches. */
 export class PreparedTransform {
   private readonly key: string;
@@ -112,13 +118,13 @@ export class PreparedTransform {
   /** The output schema for an input schema, found by transforming an empty batch on this thread. */
   outputSchema(input: Schema): Schema {
     const empty = new RecordBatch(input, makeData({ type: new Struct(input.fields), length: 0, nullCount: 0, children: emptyChildren(input) }));
-    const out = this.applyInline(empty);
+    const out = this.applyInline(empty).kept;
     if (!out) throw this.failure('TRANSFORM_ERROR', 'returned no schema for an empty batch');
     return out.schema;
   }
 
   /** Transforms one batch; a failure of any kind becomes a TRANSFORM_ERROR naming the node. */
-  async run(batch: RecordBatch): Promise<RecordBatch | null> {
+  async run(batch: RecordBatch): Promise<TransformRun> {
     if (this.pool.mode === 'inline' || batch.numRows < this.pool.inlineMaxRows) return this.applyInline(batch);
     let reply: TransformReply;
     try {
@@ -134,12 +140,12 @@ export class PreparedTransform {
       throw this.failure('INTERNAL', err instanceof Error ? err.message : String(err), err);
     }
     if (!reply.ok) throw this.failure(reply.code, reply.message);
-    return reply.ipc ? decodeBatch(reply.ipc) : null;
+    return { kept: reply.ipc ? decodeBatch(reply.ipc) : null, rejected: reply.rejectedIpc ? decodeBatch(reply.rejectedIpc) : null };
   }
 
-  private applyInline(batch: RecordBatch): RecordBatch | null {
+  private applyInline(batch: RecordBatch): TransformRun {
     try {
-      return this.fn(batch, this.ctx);
+      return splitOutput(this.fn(batch, this.ctx));
     } catch (err) {
       const code = err instanceof SynqxError ? err.code : 'TRANSFORM_ERROR';
       throw this.failure(code, err instanceof Error ? err.message : String(err), err);

@@ -12,6 +12,8 @@ import { buildRegexReplace, regexReplaceConfigSchema } from './regex-replace.js'
 import { buildRenameColumns, renameColumnsConfigSchema } from './rename-columns.js';
 import { buildSelect, selectConfigSchema } from './select.js';
 import type { TransformDefinition, TransformFn } from './transform.js';
+import { buildTypeCast, typeCastConfigSchema } from './type-cast.js';
+import { buildValidate, validateConfigSchema } from './validate.js';
 import type { TransformSpec } from './transform-spec.js';
 
 // The one list of transforms. Each entry's config schema is strict: a typo in a key is an error at
@@ -162,6 +164,29 @@ const piiMask = batchTransform(
   buildPiiMask,
 );
 
+// Row-rejecting transforms: failing rows fail the step (on_error 'fail') or go to quarantine_asset_id.
+const typeCast = batchTransform(
+  {
+    name: 'type_cast',
+    description: 'Casts columns to Postgres types (`columns`: {name: type}); values that do not convert fail the step or are quarantined (`on_error`)',
+    operatorTypes: ['transform'],
+    inputs: 'one',
+    configSchema: typeCastConfigSchema,
+  },
+  buildTypeCast,
+);
+
+const validate = batchTransform(
+  {
+    name: 'validate',
+    description: 'Checks rows against `rules` (not_null, unique_in_batch, min, max, regex, in_list, expression); failing rows fail the step or are quarantined (`on_error`)',
+    operatorTypes: ['validate', 'transform'],
+    inputs: 'one',
+    configSchema: validateConfigSchema,
+  },
+  buildValidate,
+);
+
 export const TRANSFORMS: readonly TransformDefinition[] = [
   pandasTransform,
   filter,
@@ -174,6 +199,8 @@ export const TRANSFORMS: readonly TransformDefinition[] = [
   fillNulls,
   regexReplace,
   piiMask,
+  typeCast,
+  validate,
 ];
 
 const byName = new Map(TRANSFORMS.map((t) => [t.name, t]));

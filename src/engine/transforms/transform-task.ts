@@ -1,7 +1,7 @@
 import { RecordBatch, RecordBatchStreamWriter, tableFromIPC } from 'apache-arrow';
 import { SynqxError } from '../../core/errors.js';
 import { buildTransform } from './registry.js';
-import type { TransformFn } from './transform.js';
+import { splitOutput, type TransformFn } from './transform.js';
 
 /**
  * The message a pool worker receives: which transform to apply (by registry name and config) and one
@@ -17,8 +17,9 @@ export interface TransformTask {
   ipc: Uint8Array;
 }
 
+/** `rejectedIpc`: the rows a rejecting transform (validate, type_cast) turned away, moved back like `ipc`. */
 export type TransformReply =
-  | { ok: true; rows: number; ipc: Uint8Array | null }
+  | { ok: true; rows: number; ipc: Uint8Array | null; rejectedIpc: Uint8Array | null }
   | { ok: false; code: string; message: string };
 
 export function encodeBatch(batch: RecordBatch): Uint8Array {
@@ -45,9 +46,10 @@ export function runTransformTask(task: TransformTask): TransformReply {
       if (built.size >= 64) built.delete(built.keys().next().value!);
       built.set(task.key, fn);
     }
-    const result = fn(decodeBatch(task.ipc), { now: new Date(task.nowMs), nodeId: task.nodeId });
-    if (!result || result.numRows === 0) return { ok: true, rows: 0, ipc: null };
-    return { ok: true, rows: result.numRows, ipc: encodeBatch(result) };
+    const { kept, rejected } = splitOutput(fn(decodeBatch(task.ipc), { now: new Date(task.nowMs), nodeId: task.nodeId }));
+    const rejectedIpc = rejected ? encodeBatch(rejected) : null;
+    if (!kept || kept.numRows === 0) return { ok: true, rows: 0, ipc: null, rejectedIpc };
+    return { ok: true, rows: kept.numRows, ipc: encodeBatch(kept), rejectedIpc };
   } catch (err) {
     const code = err instanceof SynqxError ? err.code : 'TRANSFORM_ERROR';
     return { ok: false, code, message: err instanceof Error ? err.message : String(err) };
