@@ -1,6 +1,7 @@
 import { makeVector, type Data, type Field } from 'apache-arrow';
 import { cellGetter, cellText, type Cell } from './expr/cells.js';
 import { readColumn, readValidity, valueTypeOf, type ValueType } from './expr/values.js';
+import { shownValue } from './rejected-rows.js';
 
 /**
  * One column read row by row as the expression language sees it (numbers, int64 as bigint, text,
@@ -12,8 +13,10 @@ export interface ColumnCells {
   type: ValueType | 'other';
   get(i: number): Cell | unknown;
   isNull(i: number): boolean;
-  /** The value as an error message shows it (timestamps as Postgres prints them). */
+  /** The value as text (timestamps as Postgres prints them), NULL as null. */
   text(i: number): string | null;
+  /** The value as an error message shows it: text and timestamps quoted, long values truncated. */
+  shown(i: number): string;
 }
 
 export function columnCells(field: Field, data: Data, as?: ValueType): ColumnCells {
@@ -22,8 +25,11 @@ export function columnCells(field: Field, data: Data, as?: ValueType): ColumnCel
   const isNull = (i: number) => (valid ? valid[i] === 0 : false);
   if (type === undefined) {
     const v = makeVector(data);
-    return { type: 'other', get: (i) => (isNull(i) ? null : v.get(i)), isNull, text: (i) => (isNull(i) ? null : String(v.get(i))) };
+    const get = (i: number) => (isNull(i) ? null : v.get(i));
+    return { type: 'other', get, isNull, text: (i) => (isNull(i) ? null : String(v.get(i))), shown: (i) => shownValue(get(i)) };
   }
   const get = cellGetter(readColumn(field, data, type));
-  return { type, get, isNull, text: (i) => cellText(get(i), type) };
+  const text = (i: number) => cellText(get(i), type);
+  const quoted = type === 'str' || type === 'time';
+  return { type, get, isNull, text, shown: (i) => (quoted ? shownValue(text(i)) : shownValue(get(i))) };
 }

@@ -171,8 +171,7 @@ function plan(batch: RecordBatch, name: string, target: CastType): ColumnPlan {
 }
 
 function reasonFor(p: ColumnPlan, i: number, err: CastFailure): string {
-  const shown = shownValue(p.cells.type === 'str' ? p.cells.get(i) : p.cells.text(i));
-  return `cannot cast ${shown} to ${p.target} in column ${p.name}${err.message ? `: ${err.message}` : ''}`;
+  return `cannot cast ${p.cells.shown(i)} to ${p.target} in column ${p.name}${err.message ? `: ${err.message}` : ''}`;
 }
 
 /**

@@ -130,7 +130,7 @@ function compileRule(rule: Rule, at: number, problems: FieldProblem[]): Compiled
           }
           return {
             fails: (i) => dupOf[i]! >= 0,
-            reason: (i) => failedOn(rule, `: value ${shownValue(cells.text(i))} already appears in row ${dupOf[i]! + 1} of the batch`),
+            reason: (i) => failedOn(rule, `: value ${cells.shown(i)} already appears in row ${dupOf[i]! + 1} of the batch`),
           };
         },
       };
@@ -145,7 +145,7 @@ function compileRule(rule: Rule, at: number, problems: FieldProblem[]): Compiled
           const word = rule.rule === 'min' ? 'less' : 'greater';
           return {
             fails: (i) => !cells.isNull(i) && Math.sign(compare(cells.get(i), bound)) === sign,
-            reason: (i) => failedOn(rule, `: value ${shownValue(cells.text(i))} is ${word} than ${shownValue(rule.value)}`),
+            reason: (i) => failedOn(rule, `: value ${cells.shown(i)} is ${word} than ${shownValue(rule.value)}`),
           };
         },
       };
@@ -164,7 +164,7 @@ function compileRule(rule: Rule, at: number, problems: FieldProblem[]): Compiled
           if (cells.type !== 'str') throw typeError(rule, `the column is not text`);
           return {
             fails: (i) => !cells.isNull(i) && !regex!.test(cells.get(i) as string),
-            reason: (i) => failedOn(rule, `: value ${shownValue(cells.get(i))} does not match /${rule.pattern}/${rule.flags ?? ''}`),
+            reason: (i) => failedOn(rule, `: value ${cells.shown(i)} does not match /${rule.pattern}/${rule.flags ?? ''}`),
           };
         },
       };
@@ -180,7 +180,7 @@ function compileRule(rule: Rule, at: number, problems: FieldProblem[]): Compiled
           const listed = rule.values.slice(0, LIST_SHOWN).map(shownValue).join(', ') + (rule.values.length > LIST_SHOWN ? ', …' : '');
           return {
             fails: (i) => !cells.isNull(i) && !keys.has(String(cells.get(i))),
-            reason: (i) => failedOn(rule, `: value ${shownValue(cells.type === 'str' ? cells.get(i) : cells.text(i))} is not one of ${listed}`),
+            reason: (i) => failedOn(rule, `: value ${cells.shown(i)} is not one of ${listed}`),
           };
         },
       };
