@@ -69,13 +69,13 @@ function mixedBatch(n: number): RecordBatch {
 
 /** Runs `batches` batches through `t` with an ordered window of `window` tasks, as the transform actor does. */
 async function pump(t: PreparedTransform, batch: RecordBatch, batches: number, window: number): Promise<number> {
-  const pending: Promise<RecordBatch | null>[] = [];
+  const pending: Promise<{ kept: RecordBatch | null }>[] = [];
   let out = 0;
   for (let i = 0; i < batches; i++) {
     pending.push(t.run(batch));
-    if (pending.length >= window) out += (await pending.shift()!)?.numRows ?? 0;
+    if (pending.length >= window) out += (await pending.shift()!).kept?.numRows ?? 0;
   }
-  while (pending.length > 0) out += (await pending.shift()!)?.numRows ?? 0;
+  while (pending.length > 0) out += (await pending.shift()!).kept?.numRows ?? 0;
   return out;
 }
 

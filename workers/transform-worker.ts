@@ -3,13 +3,13 @@ import { installPlugins } from '../src/engine/transforms/plugins.js';
 import { runTransformTask, type TransformReply, type TransformTask, type TransformWorkerData } from '../src/engine/transforms/transform-task.js';
 
 /**
- * Piscina entry: packed batch in → transform → packed batch out. The reply's buffers are moved back
- * to the calling thread (transferred, not copied).
+ * Piscina entry: packed batch in → transform → packed batches out (kept rows, and rejected rows when the
+ * transform rejects any). The reply's buffers are moved back to the calling thread (transferred, not copied).
  */
 function transformWorker(task: TransformTask): TransformReply {
   const reply = runTransformTask(task);
-  if (!reply.ok || !reply.batch) return reply;
-  const buffers = reply.batch.buffers;
+  if (!reply.ok || (!reply.batch && !reply.rejected)) return reply;
+  const buffers = [...(reply.batch?.buffers ?? []), ...(reply.rejected?.buffers ?? [])];
   const movable = {
     get [transferableSymbol]() {
       return buffers;

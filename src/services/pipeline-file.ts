@@ -150,6 +150,10 @@ export function validatePipelineDocument(raw: unknown): ParsedPipeline {
     if (node.type === 'transform') {
       misplaced(['connection', 'table', 'query', 'options'], 'a transform node');
       if (!node.transform) add(`${f}.transform`, 'required on a transform node (e.g. "filter")', 'missing_field');
+      // Quarantine writes to a stored destination asset; a file's loads are inline tables, not assets.
+      if ((node.config as { on_error?: unknown } | undefined)?.on_error === 'quarantine') {
+        add(`${f}.config.on_error`, "on_error 'quarantine' needs a destination asset, which pipeline files do not have: use 'fail', or run the pipeline through the API", 'unsupported');
+      }
       return;
     }
     misplaced(['transform', 'config'], `an ${node.type} node (use options)`);

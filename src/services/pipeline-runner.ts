@@ -11,6 +11,7 @@ import type { PipelineService } from './pipeline-service.js';
 import { StoreChunkCheckpoints } from './load-checkpoints.js';
 import { pipelineSalt } from './pipeline-salt.js';
 import { planToGraph } from './plan-to-graph.js';
+import { quarantineTargets } from './quarantine-targets.js';
 import { StoreRunReporter, resetRunRecord } from './store-run-reporter.js';
 
 export interface PipelineRunnerDeps {
@@ -92,14 +93,15 @@ export class PipelineRunner implements JobRunner {
     try {
       const { version, plan } = await pipelines.compile(job.pipeline_id, job.pipeline_version_id);
       const rerun = run.started_at !== null;
-      steps = await resetRunRecord(
-        db,
-        run,
-        plan.nodes.map((n) => {
-          if (n.dbId === undefined) throw new SynqxError('INTERNAL', `node "${n.nodeId}" of version ${version.id} has no stored id`, { domain: 'internal' });
-          return { nodeDbId: n.dbId, nodeKey: n.nodeId, operatorType: n.operatorType, orderIndex: n.orderIndex };
-        }),
-      );
+      const stored = (nodeId: string, dbId: number | undefined) => {
+        if (dbId === undefined) throw new SynqxError('INTERNAL', `node "${nodeId}" of version ${version.id} has no stored id`, { domain: 'internal' });
+        return dbId;
+      };
+      steps = await resetRunRecord(db, run, [
+        ...plan.nodes.map((n) => ({ nodeDbId: stored(n.nodeId, n.dbId), nodeKey: n.nodeId, operatorType: n.operatorType, orderIndex: n.orderIndex })),
+        // A quarantine load is a step of its own, recorded under its transform's node row.
+        ...quarantineTargets(plan).map((q) => ({ nodeDbId: stored(q.nodeId, q.dbId), nodeKey: q.stepId, operatorType: 'load', orderIndex: q.orderIndex })),
+      ]);
       const again = rerun ? '; the previous execution was reset' : '';
       await runRepo.appendJobLog(db, job.id, 'info', `run ${run.run_number} (version ${version.version}) starting on worker ${context.workerId}, attempt ${context.attempt}${again}`, {
         attempt: context.attempt,

@@ -3,7 +3,9 @@ import { checkCron, checkTimeZone } from '../core/cron.js';
 import { SynqxError, type FieldProblem } from '../core/errors.js';
 import { compilePlan, type ExecutionPlan, type PlanEdgeInput, type PlanInput, type PlanNodeInput } from '../engine/plan/compile.js';
 import type { Queryable } from '../store/db.js';
+import { quarantineAssetOf } from '../engine/transforms/rejected-rows.js';
 import { pipelineRepo, type AssetRef } from '../store/repos/pipeline-repo.js';
+import { quarantineStepId } from './quarantine-targets.js';
 
 /**
  * Whole-version validation: body shape, graph (compilePlan), assets and schedule, answered as one
@@ -83,9 +85,11 @@ export async function checkVersion(q: Queryable, version: PlanInput, connectorTy
   const compiled = compilePlan(version, { connectorTypes });
   const errors = compiled.ok ? [] : [...compiled.errors];
   const warnings = [...compiled.warnings];
-  const refs: Array<{ field: string; id: number; node: PlanNodeInput; role: 'source' | 'destination' }> = [];
+  const refs: Array<{ field: string; id: number; node: PlanNodeInput; role: 'source' | 'destination' | 'quarantine' }> = [];
   version.nodes.forEach((node, i) => {
     if (!node) return;
+    const quarantine = node.operator_type === 'extract' || node.operator_type === 'load' ? undefined : quarantineAssetOf(node.config);
+    if (quarantine !== undefined) refs.push({ field: `nodes.${i}.config.quarantine_asset_id`, id: quarantine, node, role: 'quarantine' });
     if (typeof node.source_asset_id === 'number') refs.push({ field: `nodes.${i}.source_asset_id`, id: node.source_asset_id, node, role: 'source' });
     if (typeof node.destination_asset_id === 'number') {
       refs.push({ field: `nodes.${i}.destination_asset_id`, id: node.destination_asset_id, node, role: 'destination' });
@@ -100,6 +104,12 @@ export async function checkVersion(q: Queryable, version: PlanInput, connectorTy
       continue;
     }
     const a = asset!;
+    if (ref.role === 'quarantine') {
+      if (!a.is_destination) {
+        errors.push({ field: ref.field, message: `quarantine asset ${a.id} (${a.name}) is not marked as a destination`, error_type: 'asset_role' });
+      }
+      continue;
+    }
     const relevant = (ref.role === 'source' && ref.node.operator_type === 'extract') || (ref.role === 'destination' && ref.node.operator_type === 'load');
     if (!relevant) continue;
     const connector = ref.node.operator_class ? findConnector(ref.node.operator_class) : undefined;
@@ -113,7 +123,29 @@ export async function checkVersion(q: Queryable, version: PlanInput, connectorTy
     const flag = ref.role === 'source' ? a.is_source : a.is_destination;
     if (!flag) warnings.push({ field: ref.field, message: `asset ${a.id} (${a.name}) is not marked as a ${ref.role}`, error_type: 'asset_role' });
   }
+  errors.push(...quarantineConflicts(version, refs));
   return compiled.ok && errors.length === 0 ? { errors, warnings, plan: compiled.plan } : { errors, warnings };
+}
+
+/**
+ * A quarantine load is a step of its own (`<node_id>__quarantine`) writing in the run's transaction:
+ * its id must be free, and its asset written by no other step of the version (two open transactions
+ * creating or appending to one table would wait on each other).
+ */
+function quarantineConflicts(version: PlanInput, refs: ReadonlyArray<{ field: string; id: number; node: PlanNodeInput; role: string }>): FieldProblem[] {
+  const out: FieldProblem[] = [];
+  const ids = new Set(version.nodes.map((n) => n?.node_id));
+  const writers = new Map<number, string>();
+  for (const r of refs) if (r.role === 'destination' && r.node.operator_type === 'load') writers.set(r.id, r.node.node_id);
+  for (const r of refs) {
+    if (r.role !== 'quarantine') continue;
+    const stepId = quarantineStepId(r.node.node_id);
+    if (ids.has(stepId)) out.push({ field: r.field, message: `node id "${stepId}" is taken, but it names node "${r.node.node_id}"'s quarantine step`, error_type: 'duplicate_node_id' });
+    const other = writers.get(r.id);
+    if (other !== undefined) out.push({ field: r.field, message: `asset ${r.id} is already written by node "${other}" in this version; give each quarantine its own asset`, error_type: 'asset_reused' });
+    else writers.set(r.id, stepId);
+  }
+  return out;
 }
 
 function assetProblem(id: number, a: AssetRef | undefined): Omit<FieldProblem, 'field'> | undefined {

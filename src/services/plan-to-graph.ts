@@ -1,10 +1,11 @@
 import type { AssetTarget, Connector } from '../connectors/connector.js';
 import { SynqxError } from '../core/errors.js';
-import type { ExecutionPlan, PlanNode, SinkPlanNode, SourcePlanNode } from '../engine/plan/compile.js';
+import type { ExecutionPlan, SinkPlanNode, SourcePlanNode } from '../engine/plan/compile.js';
 import type { RuntimeGraph, RuntimeNode } from '../engine/runtime/runtime-graph.js';
 import type { UsableAsset } from '../store/repos/asset-repo.js';
 import type { ConfigObject } from './connection-config.js';
 import type { ChunkCheckpoints } from './load-checkpoints.js';
+import { quarantineTargets, type QuarantineTarget } from './quarantine-targets.js';
 
 /** What plan-to-graph needs from the connection service: assets by id, and a connection opened for the data plane. */
 export interface EndpointResolver {
@@ -21,12 +22,17 @@ export interface EndpointResolver {
  * pipeline can narrow a shared asset (its own `where`, `write_mode`); keys the connector does not
  * know are ignored, since original SynqX node configs carry engine hints of their own.
  *
+ * A transform that quarantines failing rows gets one more node: a load `<node_id>__quarantine`
+ * on its error output, appending to its `quarantine_asset_id` (see quarantine-targets.ts).
+ *
  * With `checkpoints`, loads that commit in chunks (`commit_every_rows`) record every committed
  * chunk and resume after the chunks their retry chain already committed; the sources feeding them
  * are read in primary-key order so that the skipped rows are the committed ones.
  */
 export async function planToGraph(plan: ExecutionPlan, resolver: EndpointResolver, checkpoints?: ChunkCheckpoints): Promise<RuntimeGraph> {
+  const quarantines = new Map(quarantineTargets(plan).map((q) => [q.nodeId, q]));
   const assetIds = plan.nodes.flatMap((n) => (n.kind === 'source' ? [n.sourceAssetId] : n.kind === 'sink' ? [n.destinationAssetId] : []));
+  for (const q of quarantines.values()) assetIds.push(q.assetId);
   const assets = new Map((await resolver.findUsable([...new Set(assetIds)])).map((a) => [a.id, a]));
   const opened = new Map<number, Promise<{ connector: Connector; config: ConfigObject }>>();
   const connection = (id: number) => {
@@ -40,12 +46,18 @@ export async function planToGraph(plan: ExecutionPlan, resolver: EndpointResolve
   for (const node of plan.nodes) {
     const base = { id: node.nodeId, order: node.orderIndex, inputs: [...node.inputs], outputs: [...node.outputs] };
     if (node.kind === 'transform') {
-      nodes.push({ ...base, kind: 'transform', transform: node.transform.name, config: node.config });
+      const q = quarantines.get(node.nodeId);
+      if (!q) {
+        nodes.push({ ...base, kind: 'transform', transform: node.transform.name, config: node.config });
+        continue;
+      }
+      nodes.push({ ...base, outputs: [...base.outputs, q.stepId], errorOutput: q.stepId, kind: 'transform', transform: node.transform.name, config: node.config });
+      nodes.push(await quarantineSink(q, assets, connection));
       continue;
     }
     const asset = assetOf(node, assets);
     const { connector, config } = await connection(asset.connection_id);
-    const options = endpointOptions(connector, asset, node);
+    const options = endpointOptions(connector, asset, node.nodeId, node.config);
     const target: AssetTarget = { name: asset.name, asset_type: asset.asset_type, fully_qualified_name: asset.fully_qualified_name };
     const label = asset.fully_qualified_name ?? asset.name;
     const chunked = checkpoints !== undefined && connector.resumableLoads === true;
@@ -74,6 +86,27 @@ export async function planToGraph(plan: ExecutionPlan, resolver: EndpointResolve
     }
   }
   return { nodes };
+}
+
+/**
+ * The load a transform's rejected rows go to: always appended in the run's transaction (never
+ * truncate/replace/upsert or chunked commits, whatever the asset says), so a failed run leaves the
+ * quarantine table as it was too.
+ */
+async function quarantineSink(
+  q: QuarantineTarget,
+  assets: Map<number, UsableAsset>,
+  connection: (id: number) => Promise<{ connector: Connector; config: ConfigObject }>,
+): Promise<RuntimeNode> {
+  const asset = assets.get(q.assetId);
+  if (!asset) throw new SynqxError('CONFIG_INVALID', `node "${q.nodeId}": quarantine asset ${q.assetId} no longer exists (or its connection was deleted)`);
+  if (!asset.is_destination) throw new SynqxError('CONFIG_INVALID', `node "${q.nodeId}": quarantine asset "${asset.name}" is not marked as a destination`);
+  const { connector, config } = await connection(asset.connection_id);
+  const options = endpointOptions(connector, asset, q.nodeId, { write_mode: 'append', upsert_keys: undefined, commit_every_rows: undefined });
+  const target: AssetTarget = { name: asset.name, asset_type: asset.asset_type, fully_qualified_name: asset.fully_qualified_name };
+  const label = `quarantine ${asset.fully_qualified_name ?? asset.name}`;
+  const sink = connector.createSink(config, target, options);
+  return { id: q.stepId, order: q.orderIndex, label, inputs: [q.nodeId], outputs: [], kind: 'sink', sink };
 }
 
 /** Ids of the nodes upstream of a load whose destination asset or node config asks for chunked commits. */
@@ -105,13 +138,13 @@ function assetOf(node: SourcePlanNode | SinkPlanNode, assets: Map<number, Usable
   return asset;
 }
 
-function endpointOptions(connector: Connector, asset: UsableAsset, node: PlanNode): unknown {
+function endpointOptions(connector: Connector, asset: UsableAsset, nodeId: string, nodeConfig: Record<string, unknown>): unknown {
   const known = knownKeys(connector);
-  const overlay = Object.fromEntries(Object.entries(node.config as Record<string, unknown>).filter(([k]) => known === undefined || known.has(k)));
+  const overlay = Object.fromEntries(Object.entries(nodeConfig).filter(([k]) => known === undefined || known.has(k)));
   const parsed = connector.assetOptionsSchema.safeParse({ ...asset.config, ...overlay });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => ({ field: `nodes.${node.nodeId}.config.${i.path.join('.')}`, message: i.message, error_type: 'invalid_config' }));
-    throw new SynqxError('CONFIG_INVALID', `node "${node.nodeId}": invalid options for asset "${asset.name}": ${problems[0]!.message}`, { details: problems });
+    const problems = parsed.error.issues.map((i) => ({ field: `nodes.${nodeId}.config.${i.path.join('.')}`, message: i.message, error_type: 'invalid_config' }));
+    throw new SynqxError('CONFIG_INVALID', `node "${nodeId}": invalid options for asset "${asset.name}": ${problems[0]!.message}`, { details: problems });
   }
   return parsed.data;
 }

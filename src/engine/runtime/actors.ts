@@ -1,11 +1,12 @@
 import type { RecordBatch } from 'apache-arrow';
 import type { BatchSink, BatchSource } from '../../core/data-ports.js';
 import { markShared } from '../../core/batch-ownership.js';
+import { SynqxError } from '../../core/errors.js';
 import { untilAborted } from './abort.js';
 import { batchBytes } from './batch-bytes.js';
 import type { Mailbox } from './mailbox.js';
 import type { StepMeter } from './step-meter.js';
-import type { PreparedTransform } from './transform-pool.js';
+import type { PreparedTransform, TransformRun } from './transform-pool.js';
 
 /**
  * The actors: one async loop per node, connected only through mailboxes. Each returns when its work is
@@ -17,6 +18,8 @@ export interface ActorContext {
   meter: StepMeter;
   inputs: Mailbox<RecordBatch>[];
   outputs: Mailbox<RecordBatch>[];
+  /** A transform's error output (not among `outputs`): where the rows it rejects go. */
+  errorOutput?: Mailbox<RecordBatch>;
   /** Called once, when the step first does work (reports stepStarted). */
   started(): void;
 }
@@ -33,6 +36,7 @@ export async function deliver(ctx: ActorContext, batch: RecordBatch): Promise<vo
 
 export function closeOutputs(ctx: ActorContext): void {
   for (const out of ctx.outputs) out.close();
+  ctx.errorOutput?.close();
 }
 
 /** Pulls from the source only when every child mailbox took the previous batch. */
@@ -62,21 +66,28 @@ export async function runSourceActor(ctx: ActorContext, source: BatchSource): Pr
 interface InFlight {
   rows: number;
   bytes: number;
-  result: Promise<RecordBatch | null>;
+  result: Promise<TransformRun>;
 }
 
 /**
  * Keeps up to `maxInFlight` batches on the pool at once and emits results in input order. Counters move
- * when a result is emitted, so records_in = records_out + records_filtered holds in every report.
+ * when a result is emitted, so records_in = records_out + records_filtered + records_error holds in
+ * every report. Rejected rows count as records_error and go to the error output; a transform that
+ * rejects rows on a node without one is a wiring bug (TRANSFORM_ERROR), never a silent drop.
  */
 export async function runTransformActor(ctx: ActorContext, transform: PreparedTransform): Promise<void> {
   const input = ctx.inputs[0]!;
   const window: InFlight[] = [];
   const emit = async (entry: InFlight): Promise<void> => {
-    const out = await untilAborted(entry.result, ctx.signal);
+    const { kept: out, rejected } = await untilAborted(entry.result, ctx.signal);
     const kept = out?.numRows ?? 0;
-    ctx.meter.add({ records_in: entry.rows, records_out: kept, records_filtered: entry.rows - kept, bytes_processed: entry.bytes });
+    const errors = rejected?.numRows ?? 0;
+    if (errors > 0 && !ctx.errorOutput) {
+      throw new SynqxError('TRANSFORM_ERROR', `transform ${transform.name} (node ${transform.nodeId}) rejected ${errors} rows but the node has no error output`);
+    }
+    ctx.meter.add({ records_in: entry.rows, records_out: kept, records_filtered: entry.rows - kept - errors, records_error: errors, bytes_processed: entry.bytes });
     if (out && kept > 0) await deliver(ctx, out);
+    if (rejected && errors > 0) await ctx.errorOutput!.put(rejected);
   };
   for (;;) {
     const batch = await input.take();

@@ -17,6 +17,7 @@ import {
   type StepKind,
 } from './run-reporter.js';
 import { describeSteps, runTotals, stepOutcome, type RunResult } from './run-outcome.js';
+import { rejectedSchema } from '../transforms/rejected-rows.js';
 import { orderRuntimeGraph, type RuntimeGraph, type RuntimeNode } from './runtime-graph.js';
 import { StepMeter } from './step-meter.js';
 import { prepareTransform, PreparedStream, runStreamActor } from './stream-actor.js';
@@ -67,6 +68,8 @@ class GraphRun {
   private readonly mailboxes: Mailbox<RecordBatch>[] = [];
   private readonly inputsOf = new Map<string, Mailbox<RecordBatch>[]>();
   private readonly outputsOf = new Map<string, Mailbox<RecordBatch>[]>();
+  /** A transform's error output mailbox, kept out of `outputsOf` (it gets rejected rows, not kept ones). */
+  private readonly errorOutputOf = new Map<string, Mailbox<RecordBatch>>();
   private readonly prepared = new Map<string, PreparedTransform | PreparedStream>();
   private readonly schemas = new Map<string, Schema>();
   private readonly openedSources = new Set<string>();
@@ -98,7 +101,8 @@ class GraphRun {
         const mb = new Mailbox<RecordBatch>({ name: `${node.id}→${child}`, capacity: depth, maxBytes: options.mailboxMaxBytes, sizeOf: batchBytes });
         edges.set(`${node.id}\u0000${child}`, mb);
         this.mailboxes.push(mb);
-        this.outputsOf.get(node.id)!.push(mb);
+        if (node.kind === 'transform' && node.errorOutput === child) this.errorOutputOf.set(node.id, mb);
+        else this.outputsOf.get(node.id)!.push(mb);
       }
     }
     for (const node of this.nodes) for (const parent of node.inputs) this.inputsOf.get(node.id)!.push(edges.get(`${parent}\u0000${node.id}`)!);
@@ -217,7 +221,7 @@ class GraphRun {
   private deriveSchemas(): void {
     for (const node of this.nodes) {
       if (node.kind === 'source') continue;
-      const inputs = node.inputs.map((i) => this.schemas.get(i)!);
+      const inputs = node.inputs.map((i) => this.edgeSchema(i, node.id));
       if (node.kind === 'sink') {
         this.schemas.set(node.id, inputs[0]!);
         continue;
@@ -230,6 +234,13 @@ class GraphRun {
         return this.fail(err, node);
       }
     }
+  }
+
+  /** What flows on the edge parent → child: the parent's output, or its rejected rows on its error output. */
+  private edgeSchema(parentId: string, childId: string): Schema {
+    const parent = this.nodes.find((n) => n.id === parentId)!;
+    if (parent.kind === 'transform' && parent.errorOutput === childId) return rejectedSchema(this.edgeSchema(parent.inputs[0]!, parent.id));
+    return this.schemas.get(parentId)!;
   }
 
   private async openSinks(): Promise<void> {
@@ -274,6 +285,7 @@ class GraphRun {
           meter: this.meter(node.id),
           inputs: this.inputsOf.get(node.id)!,
           outputs: this.outputsOf.get(node.id)!,
+          errorOutput: this.errorOutputOf.get(node.id),
           started: () => this.stepStarted(node.id),
         };
         try {
@@ -321,7 +333,8 @@ class GraphRun {
     if (node.kind === 'source') {
       this.log('info', `read ${formatCount(c.records_out)} rows from ${m.step.label} in ${formatSeconds(secs)} (${formatRate(c.records_out, secs)})`, node.id);
     } else if (node.kind === 'transform') {
-      this.log('info', `${m.step.label}: ${formatCount(c.records_in)} rows in, ${formatCount(c.records_out)} out, ${formatCount(c.records_filtered)} filtered in ${formatSeconds(secs)}`, node.id);
+      const rejected = c.records_error > 0 ? `, ${formatCount(c.records_error)} rejected` : '';
+      this.log('info', `${m.step.label}: ${formatCount(c.records_in)} rows in, ${formatCount(c.records_out)} out, ${formatCount(c.records_filtered)} filtered${rejected} in ${formatSeconds(secs)}`, node.id);
     }
   }
 

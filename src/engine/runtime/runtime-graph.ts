@@ -28,6 +28,8 @@ export interface RuntimeTransformNode extends RuntimeNodeBase {
   /** Registry name (the node's operator_class). */
   transform: string;
   config: unknown;
+  /** One of `outputs` that receives the rows the transform rejects (input schema + `_synqx_error`) instead of the kept ones. */
+  errorOutput?: string;
 }
 
 /** A sink with outputs passes on every batch it wrote. */
@@ -80,6 +82,9 @@ export function orderRuntimeGraph(graph: RuntimeGraph): RuntimeNode[] {
       }
     }
     if (node.kind === 'transform' && node.outputs.length === 0) add(`${f}.outputs`, 'a transform must feed at least one node', 'unused_transform');
+    if (node.kind === 'transform' && node.errorOutput !== undefined && !node.outputs.includes(node.errorOutput)) {
+      add(`${f}.errorOutput`, `error output "${node.errorOutput}" is not one of the node's outputs`, 'dangling_edge');
+    }
   }
   if (problems.length > 0) throw new SynqxError('INTERNAL', `invalid runtime graph: ${problems[0]!.message}`, { details: problems });
 

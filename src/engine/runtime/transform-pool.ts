@@ -6,7 +6,7 @@ import { Piscina, move, transferableSymbol, valueSymbol } from 'piscina';
 import { SynqxError } from '../../core/errors.js';
 import { installedPluginDir } from '../transforms/plugins.js';
 import { buildTransform, findTransform } from '../transforms/registry.js';
-import type { TransformContext, TransformFn } from '../transforms/transform.js';
+import { splitOutput, type TransformContext, type TransformFn } from '../transforms/transform.js';
 import { isExclusive, markExclusive, markShared } from '../../core/batch-ownership.js';
 import { packBatch, unpackBatch } from '../transforms/batch-transfer.js';
 import type { TransformReply, TransformTask, TransformWorkerData } from '../transforms/transform-task.js';
@@ -101,6 +101,12 @@ export class TransformPool {
   }
 }
 
+/** One batch's result: the rows kept, and the rows a rejecting transform turned away (with `_synqx_error`). */
+export interface TransformRun {
+  kept: RecordBatch | null;
+  rejected: RecordBatch | null;
+}
+
 /** One node's transform, validated once; `run` keeps nothing between batches. */
 export class PreparedTransform {
   private readonly key: string;
@@ -125,18 +131,18 @@ export class PreparedTransform {
   /** The output schema for an input schema, found by transforming an empty batch on this thread. */
   outputSchema(input: Schema): Schema {
     const empty = new RecordBatch(input, makeData({ type: new Struct(input.fields), length: 0, nullCount: 0, children: emptyChildren(input) }));
-    const out = this.applyInline(empty);
+    const out = this.applyInline(empty).kept;
     if (!out) throw this.failure('TRANSFORM_ERROR', 'returned no schema for an empty batch');
     return out.schema;
   }
 
   /** Transforms one batch; a failure of any kind becomes a TRANSFORM_ERROR naming the node. */
-  async run(batch: RecordBatch): Promise<RecordBatch | null> {
+  async run(batch: RecordBatch): Promise<TransformRun> {
     const exclusive = isExclusive(batch);
     if (this.pool.mode === 'inline' || this.metadataOnly || batch.numRows < this.pool.inlineMaxRows) {
       const out = this.applyInline(batch);
       // A metadata-only output reuses the input's buffers and nothing else: it owns what the input owned.
-      if (out && out !== batch && exclusive && this.metadataOnly) markExclusive(out);
+      if (out.kept && out.kept !== batch && exclusive && this.metadataOnly) markExclusive(out.kept);
       return out;
     }
     let reply: TransformReply;
@@ -157,15 +163,14 @@ export class PreparedTransform {
       throw this.failure('INTERNAL', err instanceof Error ? err.message : String(err), err);
     }
     if (!reply.ok) throw this.failure(reply.code, reply.message);
-    if (!reply.batch) return null;
-    const out = unpackBatch(reply.batch);
-    markExclusive(out);
-    return out;
+    const kept = reply.batch ? unpackBatch(reply.batch) : null;
+    if (kept) markExclusive(kept);
+    return { kept, rejected: reply.rejected ? unpackBatch(reply.rejected) : null };
   }
 
-  private applyInline(batch: RecordBatch): RecordBatch | null {
+  private applyInline(batch: RecordBatch): TransformRun {
     try {
-      return this.fn(batch, this.ctx);
+      return splitOutput(this.fn(batch, this.ctx));
     } catch (err) {
       const code = err instanceof SynqxError ? err.code : 'TRANSFORM_ERROR';
       throw this.failure(code, err instanceof Error ? err.message : String(err), err);

@@ -19,6 +19,8 @@ import type { TransformDefinition, TransformFn } from './transform.js';
 import { createUnion, unionConfigSchema } from './union.js';
 import { joinDefinition } from './join.js';
 import { mergeDefinition } from './merge.js';
+import { buildTypeCast, typeCastConfigSchema } from './type-cast.js';
+import { buildValidate, validateConfigSchema } from './validate.js';
 
 // The one list of transforms. Each entry's config schema is strict: a typo in a key is an error at
 // validation time, never a silently ignored option. Batch entries' `build` validates a raw config once
@@ -197,6 +199,29 @@ const union = streamTransform(
   createUnion,
 );
 
+// Row-rejecting transforms: failing rows fail the step (on_error 'fail') or go to quarantine_asset_id.
+const typeCast = batchTransform(
+  {
+    name: 'type_cast',
+    description: 'Casts columns to Postgres types (`columns`: {name: type}); values that do not convert fail the step or are quarantined (`on_error`)',
+    operatorTypes: ['transform'],
+    inputs: 'one',
+    configSchema: typeCastConfigSchema,
+  },
+  buildTypeCast,
+);
+
+const validate = batchTransform(
+  {
+    name: 'validate',
+    description: 'Checks rows against `rules` (not_null, unique_in_batch, min, max, regex, in_list, expression); failing rows fail the step or are quarantined (`on_error`)',
+    operatorTypes: ['validate', 'transform'],
+    inputs: 'one',
+    configSchema: validateConfigSchema,
+  },
+  buildValidate,
+);
+
 export const TRANSFORMS: readonly TransformDefinition[] = [
   pandasTransform,
   filter,
@@ -215,6 +240,8 @@ export const TRANSFORMS: readonly TransformDefinition[] = [
   union,
   joinDefinition,
   mergeDefinition,
+  typeCast,
+  validate,
 ];
 
 const byName = new Map<string, TransformDefinition>(TRANSFORMS.map((t) => [t.name, t]));

@@ -3,7 +3,7 @@ import { SynqxError } from '../../core/errors.js';
 import { packBatch, unpackBatch, type PackedBatch } from './batch-transfer.js';
 import { isFresh } from './fresh-buffers.js';
 import { buildTransform } from './registry.js';
-import type { TransformFn } from './transform.js';
+import { splitOutput, type TransformFn } from './transform.js';
 
 /**
  * The message a pool worker receives: which transform to apply (by registry name and config) and one
@@ -27,8 +27,9 @@ export interface TransformWorkerData {
   pluginDir: string | undefined;
 }
 
+/** `rejectedIpc`: the rows a rejecting transform (validate, type_cast) turned away, moved back like `ipc`. */
 export type TransformReply =
-  | { ok: true; rows: number; batch: PackedBatch | null }
+  | { ok: true; rows: number; batch: PackedBatch | null; rejected: PackedBatch | null }
   | { ok: false; code: string; message: string };
 
 export function encodeBatch(batch: RecordBatch): Uint8Array {
@@ -57,12 +58,15 @@ export function runTransformTask(task: TransformTask): TransformReply {
     }
     const received = new Set(task.batch.buffers);
     const ctx = { now: new Date(task.nowMs), nodeId: task.nodeId, ...(task.salt === undefined ? {} : { salt: task.salt }) };
-    const result = fn(unpackBatch(task.batch), ctx);
-    if (!result || result.numRows === 0) return { ok: true, rows: 0, batch: null };
+    const { kept, rejected } = splitOutput(fn(unpackBatch(task.batch), ctx));
     // What came in moved is ours to move back, and so are buffers the transform allocated for this output
     // alone (fresh-buffers.ts); anything else is copied once, since it may be shared (a cache, a builder's
-    // pool) and must stay alive here.
-    return { ok: true, rows: result.numRows, batch: packBatch(result, (b) => received.has(b) || isFresh(b)) };
+    // pool) and must stay alive here. A buffer both outputs use is moved once, with the kept rows.
+    const movable = (b: ArrayBuffer) => received.has(b) || isFresh(b);
+    const keptPacked = kept && kept.numRows > 0 ? packBatch(kept, movable) : null;
+    const taken = new Set(keptPacked?.buffers);
+    const rejectedPacked = rejected && rejected.numRows > 0 ? packBatch(rejected, (b) => movable(b) && !taken.has(b)) : null;
+    return { ok: true, rows: keptPacked ? kept!.numRows : 0, batch: keptPacked, rejected: rejectedPacked };
   } catch (err) {
     const code = err instanceof SynqxError ? err.code : 'TRANSFORM_ERROR';
     return { ok: false, code, message: err instanceof Error ? err.message : String(err) };

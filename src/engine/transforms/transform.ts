@@ -17,12 +17,35 @@ export interface TransformContext {
 }
 
 /**
+ * What a transform that rejects rows (validate, type_cast) returns: the rows it kept, and the failing
+ * INPUT rows (original values) plus a utf8 `_synqx_error` column saying why. Rejected rows are not
+ * filtered rows: the runtime counts them as records_error and sends them to the node's error output.
+ */
+export interface SplitOutput {
+  kept: RecordBatch | null;
+  rejected?: RecordBatch | null;
+}
+
+export type TransformOutput = RecordBatch | null | SplitOutput;
+
+/**
  * A row-wise transform: pure (no I/O, no clock, no logger), never mutates its input, may return the input
  * itself when nothing changes. `null` or a zero-row batch means every row was dropped. Given an empty batch
  * it must return an empty batch with its output schema — that is how sinks learn their schema before data flows.
  * Throwing fails the step (the pool reports TRANSFORM_ERROR with the message).
  */
-export type TransformFn = (batch: RecordBatch, ctx: TransformContext) => RecordBatch | null;
+export type TransformFn = (batch: RecordBatch, ctx: TransformContext) => TransformOutput;
+
+/** Either result form as `{kept, rejected}`; zero-row rejected batches become null. */
+export function splitOutput(out: TransformOutput): { kept: RecordBatch | null; rejected: RecordBatch | null } {
+  if (out === null || isBatch(out)) return { kept: out, rejected: null };
+  const rejected = out.rejected && out.rejected.numRows > 0 ? out.rejected : null;
+  return { kept: out.kept, rejected };
+}
+
+function isBatch(out: RecordBatch | SplitOutput): out is RecordBatch {
+  return !('kept' in out);
+}
 
 /**
  * A registry entry: the spec the planner and API validation read, plus `build`, which validates a raw

@@ -5,7 +5,7 @@ import { SynqxError } from '../../../src/core/errors.js';
 import { TransformPool } from '../../../src/engine/runtime/transform-pool.js';
 import { installPlugins, installedPluginDir, loadPluginDir } from '../../../src/engine/transforms/plugins.js';
 import { TRANSFORMS, allTransforms, buildTransform, findTransform, validateTransformConfig } from '../../../src/engine/transforms/registry.js';
-import type { TransformContext } from '../../../src/engine/transforms/transform.js';
+import { splitOutput, type TransformContext } from '../../../src/engine/transforms/transform.js';
 import { col, makeBatch, rowsOf, snapshotBuffers } from '../../helpers/arrow-batches.js';
 
 // The plugin loader against real plugin files (test/fixtures/plugins/*), and the plugin running on
@@ -77,13 +77,13 @@ test.serial('a plugin transform: runs, never mutates its input, keeps the empty-
   await installPlugins(GOOD);
   const input = people();
   const before = snapshotBuffers(input);
-  const out = buildTransform('upper_case', { column: 'name' })(input, ctx);
+  const out = splitOutput(buildTransform('upper_case', { column: 'name' })(input, ctx)).kept;
   t.deepEqual(rowsOf(out).map((r) => r['name']), ['NAME 1', null, 'NAME 3']);
   t.is(snapshotBuffers(input), before);
-  const empty = buildTransform('upper_case', { column: 'name' })(people().slice(0, 0), ctx)!;
+  const empty = splitOutput(buildTransform('upper_case', { column: 'name' })(people().slice(0, 0), ctx)).kept!;
   t.deepEqual(empty.schema.fields.map((f) => f.name), ['id', 'name']);
   t.is(empty.numRows, 0);
-  t.is(buildTransform('pass_or_drop', { drop: true })(people(), ctx), null);
+  t.is(splitOutput(buildTransform('pass_or_drop', { drop: true })(people(), ctx)).kept, null);
 });
 
 test.serial("plugin configs: the plugin's validate problems are VALIDATION_FAILED on config; errors it throws name the plugin", async (t) => {
@@ -109,7 +109,7 @@ test.serial('on real worker threads: each worker loads the plugin directory itse
   const prepared = pool.prepare({ nodeId: 'up', transform: 'upper_case', config: { column: 'name' } }, ctx.now);
   const results = await Promise.all(Array.from({ length: 8 }, () => prepared.run(people(600))));
   for (const out of results) {
-    const names = rowsOf(out).map((r) => r['name']);
+    const names = rowsOf(out.kept).map((r) => r['name']);
     t.is(names.length, 600);
     t.is(names[0], 'NAME 1');
     t.is(names[1], null);
@@ -118,7 +118,7 @@ test.serial('on real worker threads: each worker loads the plugin directory itse
   const err = (await t.throwsAsync(failing.run(people(600)))) as SynqxError;
   t.is(err.code, 'TRANSFORM_ERROR');
   t.regex(err.message, /transform pass_or_drop \(node f\) failed: plugin pass_or_drop threw: asked to fail/);
-  t.is((await pool.prepare({ nodeId: 'd', transform: 'pass_or_drop', config: { drop: true } }, ctx.now).run(people(600))), null);
+  t.is((await pool.prepare({ nodeId: 'd', transform: 'pass_or_drop', config: { drop: true } }, ctx.now).run(people(600))).kept, null);
 });
 
 test('loadPluginDir reads files in name order without registering anything', async (t) => {

@@ -25,7 +25,7 @@ test('batches round-trip through real worker threads and come back in input orde
   const prepared = pool.prepare({ nodeId: 'f', transform: 'filter', config: { condition: 'id % 2 = 0' } }, now);
   const batches = Array.from({ length: 60 }, (_, k) => numbered(k * 500, 500));
   // Everything in flight at once: completion order is up to the threads; results must map to inputs.
-  const results = await Promise.all(batches.map((b) => prepared.run(b)));
+  const results = await Promise.all(batches.map(async (b) => (await prepared.run(b)).kept));
   results.forEach((out, k) => {
     t.is(out!.numRows, 250);
     t.is(out!.getChild('id')!.get(0), k * 500);
@@ -38,22 +38,22 @@ test('results from the pool equal the inline results, nulls and strings included
   const threaded = pool.prepare({ nodeId: 'p', transform: 'pandas_transform', config }, now);
   const inline = new TransformPool({ mode: 'inline' }).prepare({ nodeId: 'p', transform: 'pandas_transform', config }, now);
   const b = numbered(0, 100);
-  t.deepEqual(rowsOf(await threaded.run(b)), rowsOf(await inline.run(b)));
+  t.deepEqual(rowsOf((await threaded.run(b)).kept), rowsOf((await inline.run(b)).kept));
   t.deepEqual(
-    rowsOf(await threaded.run(b)).map((r) => r.id),
+    rowsOf((await threaded.run(b)).kept).map((r) => r.id),
     [1, 10, 11, 13, 14, 16, 17, 19],
   );
 });
 
 test('a transform that drops every row comes back as null', async (t) => {
   const prepared = pool.prepare({ nodeId: 'f', transform: 'filter', config: { condition: 'id < 0' } }, now);
-  t.is(await prepared.run(numbered(0, 1000)), null);
+  t.deepEqual(await prepared.run(numbered(0, 1000)), { kept: null, rejected: null });
 });
 
 test('a batch others may hold is copied to the worker: still usable afterwards', async (t) => {
   const prepared = pool.prepare({ nodeId: 'n', transform: 'filter', config: { condition: 'id >= 0' } }, now);
   const b = numbered(0, 2000);
-  const out = await prepared.run(b);
+  const out = (await prepared.run(b)).kept;
   t.is(out!.numRows, 2000);
   t.is(b.getChild('id')!.get(1999), 1999);
   t.not(out, b);
@@ -66,7 +66,7 @@ test('a batch marked exclusive moves to the worker without a copy; the reply is 
   const expected = rowsOf(b).filter((r) => (r.id as number) % 2 === 0);
   markExclusive(b);
   const idBuffer = b.getChild('id')!.data[0]!.values.buffer as ArrayBuffer;
-  const out = await prepared.run(b);
+  const out = (await prepared.run(b)).kept;
   t.is(idBuffer.byteLength, 0, 'the input buffer was transferred (detached here)');
   t.deepEqual(rowsOf(out!), expected);
   t.true(isExclusive(out!));
@@ -77,7 +77,7 @@ test('metadata-only transforms run on the calling thread even in threads mode', 
   const prepared = pool.prepare({ nodeId: 'n', transform: 'rename_columns', config: { mapping: { label: 'name' } } }, now);
   const b = numbered(0, 5000);
   markExclusive(b);
-  const out = await prepared.run(b);
+  const out = (await prepared.run(b)).kept;
   t.is(prepared.maxInFlight, 1);
   t.is(out!.getChild('id')!.data[0]!.values, b.getChild('id')!.data[0]!.values, 'same buffers: no copy, no thread hop');
   t.true(isExclusive(out!), 'the renamed batch owns what its input owned');
@@ -92,7 +92,7 @@ test('a throwing transform surfaces as TRANSFORM_ERROR naming the node, with the
   t.deepEqual(err.details, { node_id: 'ratio', transform: 'filter', cause_code: 'DATA_ERROR' });
   // The pool survives a failed task.
   const ok = pool.prepare({ nodeId: 'ok', transform: 'noop', config: {} }, now);
-  t.is((await ok.run(numbered(0, 10)))!.numRows, 10);
+  t.is((await ok.run(numbered(0, 10))).kept!.numRows, 10);
 });
 
 test('a type error found in the worker is a TRANSFORM_ERROR too', async (t) => {
@@ -113,10 +113,11 @@ test('small batches run inline; in-flight limit is the configured one', async (t
   const prepared = mixed.prepare({ nodeId: 'n', transform: 'filter', config: { condition: 'id >= 0' } }, now);
   const small = numbered(0, 10);
   // Inline, a filter keeping every row returns the very batch; a worker round trip returns a decoded copy.
-  t.is(await prepared.run(small), small);
+  t.is((await prepared.run(small)).kept, small);
   const big = numbered(0, 500);
-  t.not(await prepared.run(big), big);
-  t.not(await prepared.run(numbered(0, 500)), null);
+  const fromWorker = (await prepared.run(big)).kept;
+  t.not(fromWorker, null);
+  t.not(fromWorker, big);
   t.is(prepared.maxInFlight, 2);
   t.is(new TransformPool({ mode: 'inline' }).prepare({ nodeId: 'n', transform: 'noop', config: {} }, now).maxInFlight, 1);
 });

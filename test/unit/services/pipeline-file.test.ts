@@ -85,3 +85,18 @@ test('YAML files parse; syntax errors name the line', (t) => {
   const err = t.throws(() => parsePipelineFile('nodes: [\n  - {', 'bad.yml', {}));
   t.regex(err.message, /^bad\.yml is not valid YAML \(line \d+, column \d+\)/);
 });
+
+test("on_error 'quarantine' is refused in pipeline files (no destination asset to quarantine to); 'fail' is fine", (t) => {
+  const doc = (config: Record<string, unknown>) => ({
+    connections: { a: conn },
+    nodes: [
+      { id: 'read', type: 'extract', connection: 'a', table: 'public.users' },
+      { id: 'check', type: 'transform', transform: 'validate', config: { rules: [{ column: 'id', rule: 'not_null' }], ...config } },
+      { id: 'write', type: 'load', connection: 'a', table: 'public.copy' },
+    ],
+  });
+  const problems = problemsOf(() => validatePipelineDocument(doc({ on_error: 'quarantine', quarantine_asset_id: 1 })));
+  t.deepEqual(problems.map((p) => p.field), ['nodes.1.config.on_error']);
+  t.regex(problems[0]!.message, /needs a destination asset, which pipeline files do not have/);
+  t.is(validatePipelineDocument(doc({ on_error: 'fail' })).nodes.length, 3);
+});

@@ -18,6 +18,11 @@ const ACCEPTS: Record<CastTarget, readonly ValueType[]> = {
   timestamp: ['str', 'time'],
 };
 
+/** Whether CAST from this evaluator type to `to` is allowed at all (a type question, not a value one). */
+export function castAccepts(from: ValueType, to: CastTarget): boolean {
+  return ACCEPTS[to].includes(from);
+}
+
 const DAY = 86_400_000_000;
 const INT_RE = /^[+-]?\d+$/;
 const FLOAT_RE = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$|^[+-]?(infinity|inf)$|^nan$/i;
@@ -26,12 +31,14 @@ const FALSE_WORDS = new Set(['f', 'false', 'n', 'no', 'off', '0']);
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-class CastFailure extends Error {}
+/** A value that does not convert; the message (possibly empty) says why beyond "cannot cast". */
+export class CastFailure extends Error {}
 
 /** Half away from zero, as Postgres rounds numeric → integer. */
 const roundHalfAway = (x: number) => Math.sign(x) * Math.round(Math.abs(x));
 
-function castCell(c: Cell, from: ValueType, to: CastTarget): Cell {
+/** One non-NULL cell converted as CAST(… AS to) does (Postgres rules); throws CastFailure. type_cast reuses it. */
+export function castCell(c: Cell, from: ValueType, to: CastTarget): Cell {
   switch (to) {
     case 'int': {
       let x: number;

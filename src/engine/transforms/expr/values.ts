@@ -193,7 +193,11 @@ export function parseTimestampLiteral(text: string): number | undefined {
   const date = new Date(0);
   date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
   date.setUTCHours(Number(h), Number(mi), Number(sec), 0);
-  if (Number.isNaN(date.getTime()) || date.getUTCDate() !== Number(d)) return undefined;
+  // Date rolls impossible dates over ('2024-13-01' → 2025-01-01); Postgres refuses them.
+  if (Number.isNaN(date.getTime()) || date.getUTCDate() !== Number(d) || date.getUTCMonth() !== Number(mo) - 1) return undefined;
+  // As Postgres: 24:00:00 is the next midnight and :60 a leap second (both roll over); nothing beyond.
+  const [hh, mm, ss] = [Number(h), Number(mi), Number(sec)];
+  if (hh > 24 || mm > 59 || ss > 60 || (hh === 24 && (mm > 0 || ss > 0 || Number(frac || '0') > 0))) return undefined;
   let micros = date.getTime() * 1000 + Number(frac.padEnd(6, '0'));
   if (zone && zone.toUpperCase() !== 'Z') {
     const sign = zone[0] === '-' ? -1 : 1;

@@ -2,7 +2,8 @@ import test from 'ava';
 import { Float64, Int32, Utf8 } from 'apache-arrow';
 import { SynqxError, type FieldProblem } from '../../../../src/core/errors.js';
 import { TRANSFORMS, buildTransform, findTransform, validateTransformConfig } from '../../../../src/engine/transforms/registry.js';
-import type { TransformContext } from '../../../../src/engine/transforms/transform.js';
+import { ERROR_COLUMN, rejectedSchema } from '../../../../src/engine/transforms/rejected-rows.js';
+import { splitOutput, type TransformContext } from '../../../../src/engine/transforms/transform.js';
 import { col, makeBatch, rowsOf, snapshotBuffers } from '../../../helpers/arrow-batches.js';
 
 // The suite every registered batch transform passes: a valid and an invalid config per transform; a
@@ -10,7 +11,8 @@ import { col, makeBatch, rowsOf, snapshotBuffers } from '../../../helpers/arrow-
 // theirs in stream-conformance.test.ts.
 // `nullRows`: rows left from two all-NULL rows (a condition on NULL is NULL, which drops the row).
 // `filled`: columns the transform fills, so they are non-NULL after the all-NULL batch.
-const samples: Record<string, { config: unknown; bad: unknown[]; nullRows: number; filled?: string[] }> = {
+// `rejected`: rows of the 4-row input a row-rejecting transform (validate, type_cast) turns away.
+const samples: Record<string, { config: unknown; bad: unknown[]; nullRows: number; filled?: string[]; rejected?: number }> = {
   noop: { config: {}, bad: [{ unknown: 1 }], nullRows: 2 },
   map: { config: { rename: { a: 'x' }, drop: ['b'] }, bad: [{ rename: { a: 1 } }, { drops: ['b'] }, { drop: [] }, { rename: { a: 'x' }, drop: ['a'] }], nullRows: 2 },
   filter: { config: { condition: 'a > 1' }, bad: [{ condition: '' }, {}, { cond: 'a > 1' }, { condition: 'a >' }], nullRows: 0 },
@@ -43,6 +45,36 @@ const samples: Record<string, { config: unknown; bad: unknown[]; nullRows: numbe
     bad: [{ masks: [] }, { masks: [{ column: 'b', strategy: 'hash' }], salt: '' }, { masks: [{ column: 'b', strategy: 'scramble' }] }, { masks: [{ column: 'b', strategy: 'redact' }, { column: 'b', strategy: 'partial' }] }],
     nullRows: 2,
   },
+  type_cast: {
+    config: { columns: { a: 'int8', c: 'numeric', b: 'text' }, on_error: 'quarantine', quarantine_asset_id: 7 },
+    bad: [
+      { columns: {} },
+      { columns: { a: 'int3' } },
+      { columns: { a: 'int4' }, on_error: 'skip' },
+      { columns: { a: 'int4' }, on_error: 'quarantine' },
+      { columns: { a: 'int4' }, quarantine_asset_id: 7 },
+      { cols: { a: 'int4' } },
+    ],
+    nullRows: 2,
+    rejected: 0,
+  },
+  validate: {
+    config: { rules: [{ column: 'a', rule: 'not_null' }, { column: 'a', rule: 'min', value: 2 }], on_error: 'quarantine', quarantine_asset_id: 7 },
+    bad: [
+      { rules: [] },
+      { rules: [{ column: 'a', rule: 'positive' }] },
+      { rules: [{ column: 'a', rule: 'min' }] },
+      { rules: [{ column: 'a', rule: 'not_null', value: 1 }] },
+      { rules: [{ column: 'b', rule: 'regex', pattern: '(' }] },
+      { rules: [{ rule: 'expression', condition: 'a >' }] },
+      { rules: [{ column: 'a', rule: 'not_null' }], on_error: 'quarantine' },
+      { rules: [{ column: 'a', rule: 'not_null' }], quarantine_asset_id: 7 },
+    ],
+    // Both all-NULL rows fail not_null: none kept, both rejected.
+    nullRows: 0,
+    // Row 1 (a = 1) fails min 2, row 3 (a = NULL) fails not_null.
+    rejected: 2,
+  },
 };
 
 const ctx: TransformContext = { now: new Date('2024-01-01T00:00:00Z'), nodeId: 'n1' };
@@ -73,27 +105,30 @@ for (const [name, sample] of Object.entries(samples)) {
   test(`${name}: empty batch gives an empty batch with the output schema`, (t) => {
     const fn = buildTransform(name, sample.config);
     const empty = input().slice(0, 0);
-    const out = fn(empty, ctx);
+    const { kept: out, rejected } = splitOutput(fn(empty, ctx));
     t.truthy(out);
     t.is(out!.numRows, 0);
-    const full = fn(input(), ctx);
+    t.is(rejected, null);
+    const full = splitOutput(fn(input(), ctx)).kept;
     t.deepEqual(out!.schema.fields.map((f) => f.name), full!.schema.fields.map((f) => f.name));
   });
 
   test(`${name}: one row`, (t) => {
     const fn = buildTransform(name, sample.config);
     const one = input().slice(3, 4);
-    const out = fn(one, ctx);
+    const out = splitOutput(fn(one, ctx)).kept;
     t.is(out?.numRows ?? 0, 1);
   });
 
   test(`${name}: NULLs pass through or drop, never crash`, (t) => {
     const fn = buildTransform(name, sample.config);
     const nulls = makeBatch({ a: col(new Int32(), [null, null]), b: col(new Utf8(), [null, null]), c: col(new Float64(), [null, null]) });
-    const out = fn(nulls, ctx);
+    const { kept: out, rejected } = splitOutput(fn(nulls, ctx));
     t.is(out?.numRows ?? 0, sample.nullRows);
     const filled = new Set(sample.filled ?? []);
     for (const row of rowsOf(out)) for (const [k, v] of Object.entries(row)) filled.has(k) ? t.not(v, null) : t.is(v, null);
+    // Rejected rows keep their original (NULL) values; only the reason is filled in.
+    for (const row of rowsOf(rejected)) for (const [k, v] of Object.entries(row)) k === ERROR_COLUMN ? t.regex(v as string, /failed|cannot cast/) : t.is(v, null);
   });
 
   test(`${name}: input batch is not mutated`, (t) => {
@@ -107,9 +142,22 @@ for (const [name, sample] of Object.entries(samples)) {
     t.deepEqual(rowsOf(batch), rowsBefore);
   });
 
-  test(`${name}: counters add up (rows out ≤ rows in)`, (t) => {
-    const out = buildTransform(name, sample.config)(input(), ctx);
-    t.true((out?.numRows ?? 0) <= 4);
+  test(`${name}: counters add up (rows out + rows rejected ≤ rows in; rejected rows are input rows + the reason)`, (t) => {
+    const batch = input();
+    const { kept, rejected } = splitOutput(buildTransform(name, sample.config)(batch, ctx));
+    const out = kept?.numRows ?? 0;
+    const errors = rejected?.numRows ?? 0;
+    t.is(errors, sample.rejected ?? 0);
+    t.true(out + errors <= batch.numRows);
+    if (sample.rejected !== undefined) t.is(out + errors, batch.numRows, 'a rejecting transform neither filters nor duplicates rows');
+    if (!rejected) return;
+    t.deepEqual(rejected.schema.fields.map((f) => [f.name, String(f.type)]), rejectedSchema(batch.schema).fields.map((f) => [f.name, String(f.type)]));
+    const inputRows = rowsOf(batch);
+    for (const row of rowsOf(rejected)) {
+      const { [ERROR_COLUMN]: reason, ...values } = row;
+      t.true(typeof reason === 'string' && reason.length > 0);
+      t.true(inputRows.some((r) => JSON.stringify(r) === JSON.stringify(values)), 'a rejected row carries its original values');
+    }
   });
 
   for (const bad of sample.bad) {
@@ -134,7 +182,7 @@ test('an unknown transform name is a validation problem on operator_class', (t) 
   t.is(problems.length, 1);
   t.is(problems[0]!.field, 'operator_class');
   t.is(problems[0]!.message, `unknown transform "pivot" (known: ${TRANSFORMS.map((d) => d.name).join(', ')})`);
-  t.regex(problems[0]!.message, /\(known: pandas_transform, filter, map, .*, pii_mask, deduplicate, aggregate, sort, union/);
+  t.regex(problems[0]!.message, /\(known: pandas_transform, filter, map, .*, pii_mask, .*type_cast, validate.*\)/);
 });
 
 test('expression syntax errors are reported under the config key with their position', (t) => {

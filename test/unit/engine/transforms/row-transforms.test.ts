@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { Bool, DataType, Float64, Int32, Int64, Int8, Utf8 } from 'apache-arrow';
 import { SynqxError, type FieldProblem } from '../../../../src/core/errors.js';
 import { buildTransform, validateTransformConfig } from '../../../../src/engine/transforms/registry.js';
-import type { TransformContext } from '../../../../src/engine/transforms/transform.js';
+import { splitOutput, type TransformContext } from '../../../../src/engine/transforms/transform.js';
 import { col, makeBatch, rowsOf, snapshotBuffers } from '../../../helpers/arrow-batches.js';
 
 const ctx: TransformContext = { now: new Date('2024-01-01T00:00:00Z'), nodeId: 'n1' };
@@ -18,7 +18,7 @@ const people = () =>
     ok: col(new Bool(), [true, null, false]),
   });
 
-const run = (name: string, config: unknown, batch = people()) => buildTransform(name, config)(batch, ctx);
+const run = (name: string, config: unknown, batch = people()) => splitOutput(buildTransform(name, config)(batch, ctx)).kept;
 const names = (b: ReturnType<typeof run>) => b!.schema.fields.map((f) => f.name);
 
 function dataError(t: import('ava').ExecutionContext, fn: () => unknown, pattern: RegExp): void {
@@ -125,7 +125,7 @@ test('pii_mask: a different salt gives a different hash', (t) => {
 
 test('pii_mask: without config.salt, hash uses the run context salt; the config salt overrides it; neither fails before any row', (t) => {
   const hash = (config: unknown, salt?: string) =>
-    rowsOf(buildTransform('pii_mask', config)(people(), { ...ctx, ...(salt === undefined ? {} : { salt }) }))[0]!['email'];
+    rowsOf(splitOutput(buildTransform('pii_mask', config)(people(), { ...ctx, ...(salt === undefined ? {} : { salt }) })).kept)[0]!['email'];
   const sha = (s: string) => createHash('sha256').update(s).digest('hex');
   const masks = [{ column: 'email', strategy: 'hash' }];
   t.deepEqual(validateTransformConfig('pii_mask', { masks }), []);
@@ -208,6 +208,6 @@ test('filter conditions may use now(), fixed at the run start passed in the cont
   const keepAll = buildTransform('filter', { condition: "now() > cast('2000-01-01' as timestamp)" });
   const keepNone = buildTransform('filter', { condition: "now() < cast('2000-01-01' as timestamp)" });
   const ctx = { now: new Date('2026-01-01T00:00:00Z'), nodeId: 'f' };
-  t.is(keepAll(batch, ctx)?.numRows, 2);
-  t.is(keepNone(batch, ctx)?.numRows ?? 0, 0);
+  t.is(splitOutput(keepAll(batch, ctx)).kept?.numRows, 2);
+  t.is(splitOutput(keepNone(batch, ctx)).kept?.numRows ?? 0, 0);
 });
