@@ -1,4 +1,5 @@
 import { Field, Schema, type Int } from 'apache-arrow';
+import { FIELD_META_PK_POSITION } from '../../core/data-ports.js';
 import { SynqxError } from '../../core/errors.js';
 import { commonIntType, keyTypeMismatch, sameType } from './key-encoding.js';
 
@@ -41,7 +42,9 @@ function keyIndex(schema: Schema, name: string, side: 'left' | 'right'): number 
  * right key columns are dropped and each left key column holds COALESCE(left, right) — SQL's
  * `JOIN … USING`, so the rows only the right side has keep their key. Under `on` every column is kept.
  * A right column whose name a left column already has gets `rightSuffix`. Columns the outer side of a
- * join can pad with NULLs become nullable.
+ * join can pad with NULLs become nullable. No output column keeps a source's primary-key mark: a key
+ * of one input is not a key of the join (duplicates on the other side repeat it, an outer join pads
+ * it with NULLs), and a load would create its destination with that PRIMARY KEY and fail.
  */
 export function planJoin(shape: JoinShape, left: Schema, right: Schema): JoinPlan {
   const leftKeys = shape.pairs.map((p) => keyIndex(left, p.left, 'left'));
@@ -58,21 +61,21 @@ export function planJoin(shape: JoinShape, left: Schema, right: Schema): JoinPla
   left.fields.forEach((f, i) => {
     const k = shape.coalesce ? leftKeys.indexOf(i) : -1;
     if (k < 0) {
-      fields.push(withNullable(f, f.nullable || leftNullable));
+      fields.push(new Field(f.name, f.type, f.nullable || leftNullable, unkeyed(f)));
       columns.push({ from: 'left', index: i });
       return;
     }
     const r = right.fields[rightKeys[k]!]!;
     const cast = !sameType(f.type, r.type);
     const type = cast ? commonIntType(f.type as Int, r.type as Int) : f.type;
-    fields.push(new Field(f.name, type, f.nullable || r.nullable, f.metadata));
+    fields.push(new Field(f.name, type, f.nullable || r.nullable, unkeyed(f)));
     columns.push({ from: 'both', left: i, right: rightKeys[k]!, cast });
   });
   const leftNames = new Set(fields.map((f) => f.name));
   right.fields.forEach((f, i) => {
     if (shape.coalesce && rightKeys.includes(i)) return;
     const name = leftNames.has(f.name) ? `${f.name}${shape.rightSuffix}` : f.name;
-    fields.push(new Field(name, f.type, f.nullable || rightNullable, f.metadata));
+    fields.push(new Field(name, f.type, f.nullable || rightNullable, unkeyed(f)));
     columns.push({ from: 'right', index: i });
   });
 
@@ -86,8 +89,10 @@ export function planJoin(shape: JoinShape, left: Schema, right: Schema): JoinPla
   return { schema: new Schema(fields, left.metadata), leftKeys, rightKeys, columns };
 }
 
-function withNullable(f: Field, nullable: boolean): Field {
-  return f.nullable === nullable ? f : new Field(f.name, f.type, nullable, f.metadata);
+function unkeyed(f: Field): Map<string, string> {
+  const metadata = new Map(f.metadata);
+  metadata.delete(FIELD_META_PK_POSITION);
+  return metadata;
 }
 
 /** The same fields, names and types (metadata and nullability aside): batches of one input must agree. */

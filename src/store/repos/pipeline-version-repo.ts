@@ -75,6 +75,7 @@ export const pipelineVersionRepo = {
     );
     const versionId = rows[0]!.id;
     if (def.nodes.length > 0) {
+      // json, not jsonb, end to end: a config's key order is kept (derive adds its columns in that order).
       const nodes = def.nodes.map((n) => ({
         node_id: n.node_id,
         name: n.name,
@@ -91,10 +92,10 @@ export const pipelineVersionRepo = {
       await q.query(
         `INSERT INTO pipeline_nodes (pipeline_version_id, node_id, name, description, operator_type, operator_class, config,
                                      order_index, source_asset_id, destination_asset_id, max_retries, timeout_seconds)
-         SELECT $1, x.node_id, x.name, x.description, x.operator_type, x.operator_class, coalesce(x.config, '{}'::jsonb),
+         SELECT $1, x.node_id, x.name, x.description, x.operator_type, x.operator_class, coalesce(x.config, '{}'::json),
                 x.order_index, x.source_asset_id, x.destination_asset_id, x.max_retries, x.timeout_seconds
-         FROM jsonb_to_recordset($2::jsonb) AS x(node_id text, name text, description text, operator_type text,
-              operator_class text, config jsonb, order_index int, source_asset_id bigint, destination_asset_id bigint,
+         FROM json_to_recordset($2::json) AS x(node_id text, name text, description text, operator_type text,
+              operator_class text, config json, order_index int, source_asset_id bigint, destination_asset_id bigint,
               max_retries int, timeout_seconds int)`,
         [versionId, JSON.stringify(nodes)],
       );

@@ -1,8 +1,10 @@
 import test from 'ava';
-import { Int32, Int64, Utf8, Float64, type RecordBatch } from 'apache-arrow';
+import { Field, Int32, Int64, Schema, Utf8, Float64, type RecordBatch } from 'apache-arrow';
+import { FIELD_META_PG_TYPE, FIELD_META_PK_POSITION } from '../../../../src/core/data-ports.js';
 import type { FieldProblem, SynqxError } from '../../../../src/core/errors.js';
 import { joinDefinition } from '../../../../src/engine/transforms/join.js';
 import { JOIN_OUTPUT_ROWS } from '../../../../src/engine/transforms/join-operator.js';
+import { planJoin } from '../../../../src/engine/transforms/join-plan.js';
 import { col, makeBatch, rowsOf, snapshotBuffers } from '../../../helpers/arrow-batches.js';
 import { driveSequential as drive } from '../../../helpers/drive-sequential.js';
 
@@ -234,4 +236,19 @@ test('join: an input that ends without any batch is known from outputSchema, els
   op.outputSchema([people().schema, orders().schema]);
   const rows = rowsOfAll(drive(op, [[], [orders()]]));
   t.deepEqual(rows.map((r) => [r.id, r.name, r.name_right]), [[1, null, 'o1'], [3, null, 'o3'], [1, null, 'o1b'], [null, null, 'onull'], [4, null, 'o4']]);
+});
+
+test("join output keeps no input's primary-key mark (a load would make it the destination's PRIMARY KEY) but keeps other metadata", (t) => {
+  const keyed = (name: string) => new Field(name, new Int32(), false, new Map([[FIELD_META_PK_POSITION, '1'], [FIELD_META_PG_TYPE, 'int4']]));
+  const left = new Schema([keyed('id'), new Field('k', new Int32(), true)]);
+  const right = new Schema([keyed('id'), new Field('k', new Int32(), true, new Map([[FIELD_META_PK_POSITION, '1']]))]);
+  for (const shape of [
+    { type: 'left' as const, pairs: [{ left: 'k', right: 'k' }], coalesce: true, rightSuffix: '_right' },
+    { type: 'inner' as const, pairs: [{ left: 'id', right: 'id' }], coalesce: true, rightSuffix: '_right' },
+    { type: 'full' as const, pairs: [{ left: 'k', right: 'k' }], coalesce: false, rightSuffix: '_right' },
+  ]) {
+    const { schema } = planJoin(shape, left, right);
+    t.deepEqual(schema.fields.filter((f) => f.metadata.has(FIELD_META_PK_POSITION)).map((f) => f.name), [], shape.type);
+    t.is(schema.fields[0]!.metadata.get(FIELD_META_PG_TYPE), 'int4', shape.type);
+  }
 });
