@@ -4,6 +4,7 @@ import { runGraph, type RunResult } from '../engine/runtime/coordinator.js';
 import { nullRunReporter } from '../engine/runtime/run-reporter.js';
 import type { RuntimeGraph } from '../engine/runtime/runtime-graph.js';
 import { TransformPool } from '../engine/runtime/transform-pool.js';
+import { defaultTransformThreads } from '../platform/config.js';
 import { ProgressBar } from './progress-bar.js';
 
 /** Exit codes of `synqx copy` / `synqx run`. */
@@ -49,8 +50,9 @@ export async function runOnce(o: RunOnceOptions): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   const hasTransforms = o.graph.nodes.some((n) => n.kind === 'transform');
-  const threads = o.threads ?? 2;
+  const threads = o.threads ?? defaultTransformThreads();
   const pool = hasTransforms ? new TransformPool({ mode: threads === 0 ? 'inline' : 'threads', threads: Math.max(1, threads) }) : undefined;
+  pool?.warmUp();
   const reporter = o.quiet ? nullRunReporter : new ProgressBar({ estimatedRows: o.estimatedRows, verbose: o.verbose, scrub });
   let result: RunResult | undefined;
   let crash: unknown;
