@@ -126,9 +126,9 @@ export class JobExecutor {
         message: t ? `succeeded: ${t.extracted} rows extracted, ${t.loaded} loaded in ${t.durationSeconds.toFixed(1)} s` : 'succeeded',
         meta: t ? { totals: t } : undefined,
         closeRun: 'completed',
+        clearError: true,
       });
       if (!moved) return lost();
-      await jobStateRepo.clearError(db, job.id);
       return { kind: 'finished', status: 'success' };
     }
     if (reason === 'timeout') {

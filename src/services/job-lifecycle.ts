@@ -9,6 +9,8 @@ export interface MoveNote {
   meta?: Record<string, unknown>;
   fields?: Partial<Pick<JobRow, 'error_code' | 'error_message' | 'worker_id' | 'queue_job_id'>>;
   attempt?: number;
+  /** Clears error_code/error_message of earlier attempts in the same transaction (a final success). */
+  clearError?: boolean;
   /** Closes the run with this status when the runner did not (the job ended outside the runner). */
   closeRun?: 'completed' | 'failed' | 'cancelled';
   /**
@@ -33,6 +35,12 @@ export async function moveJob(db: Db, jobId: number, from: readonly JobStatus[],
     if (note.attempt !== undefined && note.attempt !== row.attempt) {
       await jobStateRepo.setAttempt(tx, jobId, note.attempt);
       row.attempt = note.attempt;
+    }
+    if (note.clearError) {
+      // In the same transaction: nobody may see the success with an earlier attempt's error beside it.
+      await jobStateRepo.clearError(tx, jobId);
+      row.error_code = null;
+      row.error_message = null;
     }
     if (note.closeRun) await jobStateRepo.closeOpenRun(tx, jobId, note.closeRun, note.fields?.error_message ?? null);
     await runRepo.appendJobLog(tx, jobId, note.level ?? 'info', note.message, { status: to, attempt: row.attempt, ...note.meta }, 'dispatcher');
