@@ -1,5 +1,5 @@
 import { DataType, makeBuilder, makeData, makeVector, RecordBatch, Struct, type Data, type Schema } from 'apache-arrow';
-import { takeData } from './take.js';
+import { isFixedWidth, takeData } from './take.js';
 
 /**
  * Gathers rows from several chunks of one column into a new column: output row j is row `rows[j]` of
@@ -124,20 +124,6 @@ function validity(sources: readonly Data[], which: Int32Array, rows: Int32Array)
     else nulls++;
   }
   return { bitmap, nullCount: nulls };
-}
-
-function isFixedWidth(type: DataType): boolean {
-  return (
-    DataType.isInt(type) ||
-    DataType.isFloat(type) ||
-    DataType.isDecimal(type) ||
-    DataType.isDate(type) ||
-    DataType.isTime(type) ||
-    DataType.isTimestamp(type) ||
-    DataType.isInterval(type) ||
-    DataType.isDuration(type) ||
-    DataType.isFixedSizeBinary(type)
-  );
 }
 
 type Words = Int32Array | Uint16Array | Uint8Array;

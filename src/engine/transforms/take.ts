@@ -93,7 +93,8 @@ export function takeData(data: Data, indices: Int32Array): Data {
   return takeGeneric(data, indices);
 }
 
-function isFixedWidth(type: DataType): boolean {
+/** Types whose values are `stride` elements of `values` (no offsets, no children). */
+export function isFixedWidth(type: DataType): boolean {
   return (
     DataType.isInt(type) ||
     DataType.isFloat(type) ||
