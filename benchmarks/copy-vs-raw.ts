@@ -18,8 +18,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import pgCopy from 'pg-copy-streams';
+import { binaryCopyBytes, databaseUrl, onServer } from './lib/pg-util.js';
 import { formatTable, runCases, type BenchCase } from './lib/bench-runner.js';
 import { checkTargets, formatTargets, type EarlierRun } from './lib/targets.js';
 import { checksumOf, createMixedTable, MIXED_TABLE_DDL, type TableChecksum } from './lib/mixed-table.js';
@@ -65,21 +64,7 @@ const QUALIFIED = `${SCHEMA}.${TABLE}`;
 const OUT_TABLE = 'mixed_out';
 const OUT_QUALIFIED = `${SCHEMA}.${OUT_TABLE}`;
 
-function dbUrl(name: string): string {
-  const u = new URL(args['pg-url']);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function onServer<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
+const dbUrl = (name: string) => databaseUrl(args['pg-url'], name);
 
 async function ensureDatabase(name: string, fresh: boolean): Promise<void> {
   await onServer(args['pg-url'], async (c) => {
@@ -95,16 +80,6 @@ async function sourceRowCount(url: string): Promise<number | undefined> {
     if (!exists.rows[0].t) return undefined;
     const { rows: r } = await c.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${QUALIFIED}`);
     return Number(r[0]!.n);
-  });
-}
-
-/** Size of the table as binary COPY (what both cases move), for MB/s. */
-async function copyBytes(url: string): Promise<number> {
-  return onServer(url, async (c) => {
-    let bytes = 0;
-    const stream = c.query(pgCopy.to(`COPY ${QUALIFIED} TO STDOUT (FORMAT binary)`));
-    for await (const chunk of stream as AsyncIterable<Buffer>) bytes += chunk.length;
-    return bytes;
   });
 }
 
@@ -126,7 +101,7 @@ async function main(): Promise<void> {
     log(`generated in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   }
   const expected = await checksumOf(srcUrl, `SELECT * FROM ${QUALIFIED}`);
-  const bytes = await copyBytes(srcUrl);
+  const bytes = await binaryCopyBytes(srcUrl, QUALIFIED);
   log(`source: ${expected.rows.toLocaleString('en-US')} rows, ${(bytes / 1e6).toFixed(0)} MB as binary COPY`);
 
   // Both cases load an empty table with the same DDL (primary key included), so both pay the index.

@@ -14,8 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import pgCopy from 'pg-copy-streams';
+import { binaryCopyBytes, databaseUrl, onServer } from './lib/pg-util.js';
 import { formatTable, runCases, type BenchCase } from './lib/bench-runner.js';
 import { checksumOf, createMixedTable, type TableChecksum } from './lib/mixed-table.js';
 import { runSynqx } from './lib/synqx-cli.js';
@@ -38,21 +37,8 @@ const MIXED = 'bench.mixed';
 const DIM = 'bench.dim';
 const OUT = 'bench.t_out';
 
-function dbUrl(name: string): string {
-  const u = new URL(args['pg-url']);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function sql<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
+const dbUrl = (name: string) => databaseUrl(args['pg-url'], name);
+const sql = onServer;
 
 interface TransformCase {
   key: string;
@@ -120,12 +106,7 @@ async function main(): Promise<void> {
     c.query(`DROP TABLE IF EXISTS ${DIM}; CREATE TABLE ${DIM} (k integer PRIMARY KEY, label text);
       INSERT INTO ${DIM} SELECT g, 'label-' || g FROM generate_series(0, 99998, 2) g; ANALYZE ${DIM}`),
   );
-  // The source's size as binary COPY, as in copy-vs-raw.ts, for MB/s.
-  const bytes = await sql(srcUrl, async (c) => {
-    let n = 0;
-    for await (const chunk of c.query(pgCopy.to(`COPY ${MIXED} TO STDOUT (FORMAT binary)`)) as AsyncIterable<Buffer>) n += chunk.length;
-    return n;
-  });
+  const bytes = await binaryCopyBytes(srcUrl, MIXED);
   const tmp = mkdtempSync(join(tmpdir(), 'synqx-bench-transforms-'));
   const benchCases: BenchCase[] = [];
   for (const tc of cases()) {
