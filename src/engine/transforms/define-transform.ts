@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { SynqxError, type FieldProblem } from '../../core/errors.js';
+import { parseConfig } from './config-problems.js';
 import type { StreamOperator, StreamTransformDefinition } from './stream-operator.js';
 import type { BatchTransformDefinition, TransformContext, TransformFn } from './transform.js';
 import type { TransformSpec } from './transform-spec.js';
@@ -14,7 +14,7 @@ export function batchTransform<S extends z.ZodType>(spec: BatchSpecOf<S>, build:
   return {
     ...spec,
     kind: 'batch',
-    build: (raw: unknown): TransformFn => build(parseConfig(spec, raw)),
+    build: (raw: unknown): TransformFn => build(parseConfig(spec.name, spec.configSchema, raw)),
   };
 }
 
@@ -26,21 +26,7 @@ export function streamTransform<S extends z.ZodType>(
   return {
     ...spec,
     kind: 'stream',
-    validate: (raw: unknown): void => void parseConfig(spec, raw),
-    create: (raw: unknown, ctx: TransformContext): StreamOperator => create(parseConfig(spec, raw), ctx),
+    validate: (raw: unknown): void => void parseConfig(spec.name, spec.configSchema, raw),
+    create: (raw: unknown, ctx: TransformContext): StreamOperator => create(parseConfig(spec.name, spec.configSchema, raw), ctx),
   };
-}
-
-function parseConfig<S extends z.ZodType>(spec: SpecOf<S>, raw: unknown): z.infer<S> {
-  const parsed = spec.configSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw SynqxError.validation(configProblems(parsed.error), `invalid config for transform ${spec.name}`);
-  return parsed.data;
-}
-
-export function configProblems(error: z.ZodError): FieldProblem[] {
-  return error.issues.map((issue) => ({
-    field: ['config', ...issue.path.map(String)].join('.'),
-    message: issue.message,
-    error_type: issue.code,
-  }));
 }
