@@ -95,24 +95,36 @@ export class CopyOutStream extends Readable {
         this.remaining -= n;
         continue;
       }
-      // A message header: code byte + int32 length (which counts itself).
-      const need = 5 - this.headerHave;
-      const n = Math.min(need, end - pos);
-      chunk.copy(this.header, this.headerHave, pos, pos + n);
-      this.headerHave += n;
-      pos += n;
-      if (this.headerHave < 5) break;
-      this.headerHave = 0;
-      const code = this.header[0]!;
+      // A message header: code byte + int32 length (which counts itself). Read in place when it is whole
+      // in this chunk (once per row: no copy); gathered into `header` only when a chunk cuts it.
+      let code: number;
+      let length: number;
+      let whole = false;
+      if (this.headerHave === 0 && end - pos >= 5) {
+        code = bytes[pos]!;
+        length = ((bytes[pos + 1]! << 24) | (bytes[pos + 2]! << 16) | (bytes[pos + 3]! << 8) | bytes[pos + 4]!) >>> 0;
+        whole = true;
+        pos += 5;
+      } else {
+        const n = Math.min(5 - this.headerHave, end - pos);
+        chunk.copy(this.header, this.headerHave, pos, pos + n);
+        this.headerHave += n;
+        pos += n;
+        if (this.headerHave < 5) break;
+        this.headerHave = 0;
+        code = this.header[0]!;
+        length = this.header.readUInt32BE(1);
+      }
       if (code !== COPY_DATA && code !== COPY_OUT_RESPONSE && code !== NOTICE && code !== NOTIFICATION && code !== PARAMETER_STATUS) {
         // CopyDone, ErrorResponse or anything else ends copy-out mode: pg parses it and what follows.
-        const rest = Buffer.concat([this.header, chunk.subarray(pos)]);
+        // From this message's first byte on, which lies beyond every byte compacted so far.
+        const rest = whole ? Buffer.from(chunk.subarray(pos - 5)) : Buffer.concat([this.header, chunk.subarray(pos)]);
         const drained = o > 0 ? this.push(chunk.subarray(0, o)) : true;
         this.detach(rest, code === ERROR_RESPONSE);
         return drained;
       }
       this.code = code;
-      this.remaining = this.header.readUInt32BE(1) - 4;
+      this.remaining = length - 4;
     }
     return o > 0 ? this.push(chunk.subarray(0, o)) : true;
   }
