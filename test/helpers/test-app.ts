@@ -1,3 +1,4 @@
+import { createPipelineRunner } from '../../src/services/pipeline-runner.js';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createApp } from '../../src/api/app.js';
@@ -38,6 +39,11 @@ export interface TestAppOptions {
   pluginDir?: string;
   /** Starts an in-process worker with this runner (embedded dispatch); without it jobs stay queued. */
   runner?: (deps: { db: Db; logger: Logger; services: Services }) => JobRunner | Promise<JobRunner>;
+}
+
+/** The real pipeline runner for `runner`, salting pii hashes with `saltSecret` (the test app's master password by default). */
+export function realPipelineRunner(saltSecret = 'test-master-password'): NonNullable<TestAppOptions['runner']> {
+  return ({ db, logger, services }) => createPipelineRunner({ db, logger, connections: services.connections, pipelines: services.pipelines, saltSecret });
 }
 
 /** The real app on a real port over a real store; logs captured in memory for secret checks. */

@@ -1,9 +1,8 @@
 import test from 'ava';
 import { TRANSFORMS } from '../../../src/engine/transforms/registry.js';
-import { createPipelineRunner } from '../../../src/services/pipeline-runner.js';
 import { pipelineSalt } from '../../../src/services/pipeline-salt.js';
 import { createTestDatabase, TEST_PG_URL, withClient, type TestDatabase } from '../../helpers/pg.js';
-import { startTestApp, type TestApp } from '../../helpers/test-app.js';
+import { startTestApp, type TestApp, realPipelineRunner } from '../../helpers/test-app.js';
 
 // Every batch transform in one real pipeline over the API: a Postgres table → select → drop_columns →
 // rename_columns → map → fill_nulls → regex_replace → pii_mask → derive → filter → pandas_transform →
@@ -38,7 +37,7 @@ test.before(async () => {
   app = await startTestApp({
     store: 'postgres',
     masterPassword: MASTER,
-    runner: ({ db, logger, services }) => createPipelineRunner({ db, logger, connections: services.connections, pipelines: services.pipelines, saltSecret: MASTER }),
+    runner: realPipelineRunner(MASTER),
   });
 });
 test.after.always(async () => {

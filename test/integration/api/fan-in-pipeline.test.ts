@@ -1,7 +1,6 @@
 import test from 'ava';
-import { createPipelineRunner } from '../../../src/services/pipeline-runner.js';
 import { createTestDatabase, TEST_PG_URL, withClient, type TestDatabase } from '../../helpers/pg.js';
-import { startTestApp, type TestApp } from '../../helpers/test-app.js';
+import { startTestApp, type TestApp, realPipelineRunner } from '../../helpers/test-app.js';
 
 // Fan-in transforms (join, merge) end to end through the API: Postgres tables → extract nodes → join
 // or merge → new Postgres tables, run with ?wait=true; every destination must hold exactly the rows of
@@ -40,7 +39,7 @@ test.before(async () => {
   `);
   app = await startTestApp({
     store: 'postgres',
-    runner: ({ db, logger, services }) => createPipelineRunner({ db, logger, connections: services.connections, pipelines: services.pipelines, saltSecret: 'test-master-password' }),
+    runner: realPipelineRunner(),
   });
   const u = new URL(TEST_PG_URL);
   const conn = await app.api('POST', '/api/v1/connections', {

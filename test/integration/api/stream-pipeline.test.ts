@@ -1,7 +1,6 @@
 import test from 'ava';
-import { createPipelineRunner } from '../../../src/services/pipeline-runner.js';
 import { createTestDatabase, TEST_PG_URL, withClient, type TestDatabase } from '../../helpers/pg.js';
-import { startTestApp } from '../../helpers/test-app.js';
+import { startTestApp, realPipelineRunner } from '../../helpers/test-app.js';
 
 // Stream transforms end to end through the API: two Postgres tables → union → aggregate → sort →
 // deduplicate → a new Postgres table, run with ?wait=true; the table must equal the same query in SQL.
@@ -25,7 +24,7 @@ const named = (nodes: Record<string, unknown>[]) => nodes.map((n) => ({ name: n.
 test('union → aggregate → sort → deduplicate over Postgres assets: the destination equals the SQL answer', async (t) => {
   const app = await startTestApp({
     store: 'postgres',
-    runner: ({ db, logger, services }) => createPipelineRunner({ db, logger, connections: services.connections, pipelines: services.pipelines, saltSecret: 'test-master-password' }),
+    runner: realPipelineRunner(),
   });
   t.teardown(() => app.close());
   const u = new URL(TEST_PG_URL);

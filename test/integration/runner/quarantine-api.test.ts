@@ -1,7 +1,6 @@
 import test from 'ava';
-import { createPipelineRunner } from '../../../src/services/pipeline-runner.js';
 import { createTestDatabase, TEST_PG_URL, type TestDatabase } from '../../helpers/pg.js';
-import { startTestApp, type TestApp } from '../../helpers/test-app.js';
+import { startTestApp, type TestApp, realPipelineRunner } from '../../helpers/test-app.js';
 import { sql } from './runner-fixture.js';
 
 // Through the API on real Postgres: extract → validate → load, failing rows quarantined to a table
@@ -26,7 +25,7 @@ test.after.always(async () => data?.drop());
 async function setUp(t: { teardown(fn: () => Promise<void>): void }) {
   const app = await startTestApp({
     store: 'postgres',
-    runner: ({ db, logger, services }) => createPipelineRunner({ db, logger, connections: services.connections, pipelines: services.pipelines, saltSecret: 'test-master-password' }),
+    runner: realPipelineRunner(),
   });
   t.teardown(() => app.close());
   const u = new URL(TEST_PG_URL);

@@ -1,8 +1,7 @@
 import test from 'ava';
-import { createPipelineRunner } from '../../../src/services/pipeline-runner.js';
 import { createTestDatabase, TEST_PG_URL, type TestDatabase } from '../../helpers/pg.js';
 import { STORE_KINDS } from '../../helpers/stores.js';
-import { startTestApp } from '../../helpers/test-app.js';
+import { startTestApp, realPipelineRunner } from '../../helpers/test-app.js';
 import { sql, tableText } from './runner-fixture.js';
 
 // End to end through the API: the README flow triggered with ?wait=true, executed by the engine runner on an in-process worker.
@@ -24,7 +23,7 @@ for (const kind of STORE_KINDS) {
   test.serial(`${kind} store: POST /pipelines/:id/run?wait=true copies users → users_backup; GET /runs/:id shows the step counters`, async (t) => {
     const app = await startTestApp({
       store: kind,
-      runner: ({ db, logger, services }) => createPipelineRunner({ db, logger, connections: services.connections, pipelines: services.pipelines, saltSecret: 'test-master-password' }),
+      runner: realPipelineRunner(),
     });
     t.teardown(() => app.close());
     await sql(data, 'DROP TABLE IF EXISTS users_backup');
