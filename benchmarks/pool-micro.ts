@@ -1,6 +1,6 @@
 /**
- * Micro-benchmark of the transform worker pool: rows/s of a batch's round trip (IPC encode on the
- * calling thread → moved to a Piscina worker → decode → transform → encode → moved back → decode),
+ * Micro-benchmark of the transform worker pool: rows/s of a batch's round trip (packed on the calling
+ * thread, its buffers copied once → moved to a Piscina worker → transform → packed → moved back),
  * per batch size, with the same ordered in-flight window the coordinator uses. In-memory batches shaped
  * like the issue-5 mixed table (bigint, int, short and ~100-char text, numeric as text, float8, bool,
  * timestamptz, date, jsonb as text, uuid; ~10% NULLs), so no database is needed.
@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { Bool, DateDay, Field, FixedSizeBinary, Float64, Int32, Int64, makeData, RecordBatch, Schema, Struct, TimestampMicrosecond, Utf8, type Data } from 'apache-arrow';
 import { FIELD_META_PG_TYPE } from '../src/core/data-ports.js';
 import { TransformPool, type PreparedTransform } from '../src/engine/runtime/transform-pool.js';
-import { decodeBatch, encodeBatch } from '../src/engine/transforms/transform-task.js';
+import { packBatch, unpackBatch } from '../src/engine/transforms/batch-transfer.js';
 
 const { values } = parseArgs({
   options: {
@@ -98,7 +98,8 @@ const pool = new TransformPool({ mode: 'threads', threads, inlineMaxRows: 0, max
 const inline = new TransformPool({ mode: 'inline' });
 const now = new Date();
 const chain = { rename_columns: { code: 'code_renamed' }, filter_query: 'qty is not null and ratio >= 0' };
-const noopPool = pool.prepare({ nodeId: 'noop', transform: 'noop', config: {} }, now);
+// noop is metadata-only and never leaves the calling thread; a filter keeping every row is the pool's pure round trip.
+const noopPool = pool.prepare({ nodeId: 'noop', transform: 'filter', config: { condition: 'true' } }, now);
 const filterPool = pool.prepare({ nodeId: 'chain', transform: 'pandas_transform', config: chain }, now);
 const filterInline = inline.prepare({ nodeId: 'chain', transform: 'pandas_transform', config: chain }, now);
 
@@ -110,12 +111,12 @@ for (const size of SIZES) {
   const batch = mixedBatch(size);
   const batches = Math.max(1, Math.round(totalRows / size));
   const rows = batches * size;
-  const ipcBytes = encodeBatch(batch).byteLength;
+  const packedBytes = packBatch(batch).buffers.reduce((n, b) => n + b.byteLength, 0);
   results.push({
     batch_rows: size,
-    batch_ipc_bytes: ipcBytes,
-    ipc_round_trip_main_thread_rows_per_s: await rate(() => {
-      for (let i = 0; i < batches; i++) decodeBatch(encodeBatch(batch));
+    batch_packed_bytes: packedBytes,
+    pack_copy_round_trip_main_thread_rows_per_s: await rate(() => {
+      for (let i = 0; i < batches; i++) unpackBatch(packBatch(batch));
     }, rows),
     pool_noop_rows_per_s: await rate(() => pump(noopPool, batch, batches, inFlight), rows),
     pool_filter_rename_rows_per_s: await rate(() => pump(filterPool, batch, batches, inFlight), rows),

@@ -1,4 +1,3 @@
-import { RecordBatch, RecordBatchStreamWriter, tableFromIPC } from 'apache-arrow';
 import { SynqxError } from '../../core/errors.js';
 import { packBatch, unpackBatch, type PackedBatch } from './batch-transfer.js';
 import { isFresh } from './fresh-buffers.js';
@@ -31,18 +30,6 @@ export interface TransformWorkerData {
 export type TransformReply =
   | { ok: true; rows: number; batch: PackedBatch | null; rejected: PackedBatch | null }
   | { ok: false; code: string; message: string };
-
-export function encodeBatch(batch: RecordBatch): Uint8Array {
-  return RecordBatchStreamWriter.writeAll([batch]).toUint8Array(true);
-}
-
-/** Zero copy: the batch's buffers are views into `bytes`. */
-export function decodeBatch(bytes: Uint8Array): RecordBatch {
-  const table = tableFromIPC(bytes);
-  const batch = table.batches[0];
-  if (!batch) throw new SynqxError('INTERNAL', 'IPC message holds no record batch');
-  return batch;
-}
 
 const built = new Map<string, TransformFn>();
 
