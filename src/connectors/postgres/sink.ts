@@ -204,6 +204,11 @@ export class PostgresSink implements BatchSink {
     return canPassThrough(this.plan, this.schema, { segments: [], byteLength: 0, columns: format.columns, decoded: false });
   }
 
+  /** COPY bytes handed to the socket so far (diagnostics, tests). */
+  bytesSentSoFar(): number {
+    return this.bytesSent;
+  }
+
   /** Batches sent as the source's own COPY bytes vs re-encoded from Arrow (diagnostics). */
   batchCounts(): { passedThrough: number; encoded: number } {
     return { ...this.counts };
