@@ -44,8 +44,9 @@ export class ScriptedJobRunner implements JobRunner {
     const run = await runRepo.getRunByJob(db, jobId);
     if (!run) return { status: 'failed', error: new SynqxError('INTERNAL', `no run row for job ${jobId}`) };
     const rerun = run.started_at !== null;
-    await runRepo.appendJobLog(db, jobId, 'info', `runner attempt ${ctx.attempt} on ${ctx.workerId}`, { attempt: ctx.attempt, worker_id: ctx.workerId, rerun }, 'runner');
+    // Started first, logged second: a test that sees this log line knows a later attempt is a re-run.
     await runRepo.updateRun(db, run.id, { status: 'running', started: true });
+    await runRepo.appendJobLog(db, jobId, 'info', `runner attempt ${ctx.attempt} on ${ctx.workerId}`, { attempt: ctx.attempt, worker_id: ctx.workerId, rerun }, 'runner');
     let steps = await runRepo.stepsOfRun(db, run.id);
     if (steps.length === 0) {
       const nodes = await db.query<{ id: number; node_id: string; operator_type: string; order_index: number }>(

@@ -50,6 +50,9 @@ async function triggerRunningOn(w: WorkerProcess, s: Record<string, unknown>, ma
     const j = await job(res.body.job_id);
     return j.status === 'running' && j.worker_id === workerId;
   }, 15_000);
+  // `running` is recorded before the runner starts; a kill in between would leave no first attempt
+  // for the scripted runner to recognise the next one as a re-run (it would sleep the full sleep_ms).
+  await waitFor('the runner to start in the worker process', async () => (await runnerAttempts(res.body.job_id)).includes(workerId), 15_000);
   return res.body.job_id;
 }
 
