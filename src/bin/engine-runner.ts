@@ -12,13 +12,13 @@ import { PipelineService } from '../services/pipeline-service.js';
  * and end with the process). PLUGIN_DIR is installed first: a worker process validates and runs
  * pipelines that may name plugin transforms, and its pool's threads load the same directory.
  */
-export function engineRunnerFactory(config: Pick<AppConfig, 'masterPassword' | 'transformThreads'> & Partial<Pick<AppConfig, 'pluginDir'>>): RunnerFactory {
+export function engineRunnerFactory(config: Pick<AppConfig, 'masterPassword' | 'transformThreads'> & Partial<Pick<AppConfig, 'pluginDir' | 'transformWorkerHeapMb'>>): RunnerFactory {
   return async ({ db, logger }) => {
     await installPlugins(config.pluginDir);
     const deps = { db, config, logger };
     const connections = await ConnectionService.create(deps);
     const pipelines = new PipelineService(deps);
-    const pool = new TransformPool(config.transformThreads === 0 ? { mode: 'inline' } : { mode: 'threads', threads: config.transformThreads });
+    const pool = new TransformPool(config.transformThreads === 0 ? { mode: 'inline' } : { mode: 'threads', threads: config.transformThreads, workerHeapMb: config.transformWorkerHeapMb });
     return createPipelineRunner({ db, logger, connections, pipelines, pool, saltSecret: config.masterPassword });
   };
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError } from 'commander';
 import { installPlugins } from '../engine/transforms/plugins.js';
-import { pluginDirFromEnv } from '../platform/config.js';
+import { pluginDirFromEnv, workerHeapMbFromEnv } from '../platform/config.js';
 import { formatCount, formatSeconds } from '../engine/runtime/format.js';
 import type { RunResult } from '../engine/runtime/coordinator.js';
 import { pipelineFileGraph } from '../services/pipeline-file-graph.js';
@@ -37,7 +37,9 @@ export function registerRunCommand(program: Command): void {
 
 async function run(file: string, flags: RunFlags): Promise<number> {
   let pipeline: ParsedPipeline;
+  let workerHeapMb: number | undefined;
   try {
+    workerHeapMb = workerHeapMbFromEnv();
     // The file's transform nodes may name plugins: installed before the file is validated.
     await installPlugins(pluginDirFromEnv());
     pipeline = parsePipelineFile(await readFile(file, 'utf8'), file);
@@ -55,6 +57,7 @@ async function run(file: string, flags: RunFlags): Promise<number> {
     estimatedRows,
     secrets: pipeline.secrets,
     threads: flags.threads ?? pipeline.settings.threads,
+    workerHeapMb,
     mailboxDepth: pipeline.settings.mailbox_depth,
     summary: (r) => summary(pipeline, r),
   }).catch(() => EXIT.failed);

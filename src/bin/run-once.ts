@@ -23,6 +23,8 @@ export interface RunOnceOptions extends OutputFlags {
   estimatedRows: () => number | undefined;
   /** Worker threads for transforms (0: main thread); unused when the graph has none. */
   threads?: number;
+  /** Each transform worker's heap limit (TRANSFORM_WORKER_HEAP_MB); undefined: the pool's default. */
+  workerHeapMb?: number;
   mailboxDepth?: number;
   /** The stdout line of a completed run. */
   summary: (result: RunResult) => string;
@@ -51,7 +53,7 @@ export async function runOnce(o: RunOnceOptions): Promise<number> {
 
   const hasTransforms = o.graph.nodes.some((n) => n.kind === 'transform');
   const threads = o.threads ?? defaultTransformThreads();
-  const pool = hasTransforms ? new TransformPool({ mode: threads === 0 ? 'inline' : 'threads', threads: Math.max(1, threads) }) : undefined;
+  const pool = hasTransforms ? new TransformPool({ mode: threads === 0 ? 'inline' : 'threads', threads: Math.max(1, threads), workerHeapMb: o.workerHeapMb }) : undefined;
   pool?.warmUp();
   const reporter = o.quiet ? nullRunReporter : new ProgressBar({ estimatedRows: o.estimatedRows, verbose: o.verbose, scrub });
   let result: RunResult | undefined;

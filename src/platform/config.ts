@@ -40,6 +40,8 @@ const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === 
 
 const pluginDirSchema = z.preprocess(emptyToUndefined, z.string().trim().optional());
 
+const workerHeapMbSchema = z.preprocess(emptyToUndefined, z.coerce.number().int().min(16).max(16_384).optional());
+
 const envSchema = z.object({
   DATABASE_URL: z.preprocess(emptyToUndefined, postgresUrl.optional()),
   REDIS_URL: z.preprocess(emptyToUndefined, redisUrl.optional()),
@@ -59,6 +61,7 @@ const envSchema = z.object({
   SYNQX_HOME: z.preprocess(emptyToUndefined, z.string().optional()),
   MAX_BODY_BYTES: z.preprocess(emptyToUndefined, z.coerce.number().int().positive().default(1_048_576)),
   TRANSFORM_THREADS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(64).default(defaultTransformThreads())),
+  TRANSFORM_WORKER_HEAP_MB: workerHeapMbSchema,
   PLUGIN_DIR: pluginDirSchema,
 });
 
@@ -78,6 +81,8 @@ export interface AppConfig {
   maxBodyBytes: number;
   /** Piscina threads that run transforms in a worker; 0 runs them on the worker's own thread. */
   transformThreads: number;
+  /** Each transform worker's V8 old-generation limit; undefined: the pool's default (128 MB). */
+  transformWorkerHeapMb: number | undefined;
   /** Absolute directory of custom transform modules loaded at start; undefined: none. */
   pluginDir: string | undefined;
 }
@@ -133,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     home: resolve(e.SYNQX_HOME ?? resolve(process.cwd(), '.synqx')),
     maxBodyBytes: e.MAX_BODY_BYTES,
     transformThreads: e.TRANSFORM_THREADS,
+    transformWorkerHeapMb: e.TRANSFORM_WORKER_HEAP_MB,
     pluginDir: absolute(e.PLUGIN_DIR),
   };
 }
@@ -144,6 +150,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 export function pluginDirFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const parsed = pluginDirSchema.safeParse(env.PLUGIN_DIR);
   return parsed.success ? absolute(parsed.data) : undefined;
+}
+
+/** TRANSFORM_WORKER_HEAP_MB for the one-shot commands, which do not load the server's config. */
+export function workerHeapMbFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const parsed = workerHeapMbSchema.safeParse(env.TRANSFORM_WORKER_HEAP_MB);
+  if (parsed.success) return parsed.data;
+  throw new SynqxError('CONFIG_INVALID', `TRANSFORM_WORKER_HEAP_MB: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
 }
 
 function absolute(dir: string | undefined): string | undefined {

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { fileURLToPath } from 'node:url';
 import { Int32, Utf8, type RecordBatch } from 'apache-arrow';
 import { SynqxError } from '../../../src/core/errors.js';
 import { isExclusive, markExclusive } from '../../../src/core/batch-ownership.js';
@@ -125,4 +126,23 @@ test('small batches run inline; in-flight limit is the configured one', async (t
 test('outputSchema is derived from an empty batch without a worker', (t) => {
   const prepared = pool.prepare({ nodeId: 'm', transform: 'map', config: { rename: { label: 'name' } } }, now);
   t.deepEqual(prepared.outputSchema(numbered(0, 1).schema).fields.map((f) => f.name), ['id', 'name']);
+});
+
+test('a worker past its heap limit fails the batch with a clear error; the pool goes on with a new worker', async (t) => {
+  const hog = new TransformPool({
+    mode: 'threads',
+    threads: 1,
+    inlineMaxRows: 0,
+    workerHeapMb: 16,
+    workerFilename: fileURLToPath(new URL('../../fixtures/workers/heap-hog.mjs', import.meta.url)),
+  });
+  t.teardown(() => hog.close());
+  const prepared = hog.prepare({ nodeId: 'h', transform: 'filter', config: { condition: 'id > 0' } }, now);
+  const err = (await t.throwsAsync(prepared.run(numbered(0, 2000)))) as SynqxError;
+  t.is(err.code, 'TRANSFORM_ERROR');
+  t.like(err.details, { node_id: 'h', cause_code: 'DATA_ERROR' });
+  t.regex(err.message, /transform filter \(node h\) failed: a transform worker ran out of memory: its heap is limited to 16 MB \(TRANSFORM_WORKER_HEAP_MB\)/);
+  // The replacement worker answers (the fixture refuses small batches by name, so the reply is its own).
+  const next = (await t.throwsAsync(prepared.run(numbered(0, 500)))) as SynqxError;
+  t.regex(next.message, /still here/);
 });

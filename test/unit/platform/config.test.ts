@@ -1,5 +1,5 @@
 import test from 'ava';
-import { DEFAULT_MASTER_PASSWORD, isLoopbackHost, loadConfig } from '../../../src/platform/config.js';
+import { DEFAULT_MASTER_PASSWORD, isLoopbackHost, loadConfig, workerHeapMbFromEnv } from '../../../src/platform/config.js';
 
 test('defaults: port 8000, loopback host, JSON logs, embedded store, development', (t) => {
   const c = loadConfig({});
@@ -59,4 +59,14 @@ test('the config error message never echoes the master password', (t) => {
 test('loopback detection', (t) => {
   for (const h of ['127.0.0.1', 'localhost', '::1', '[::1]', '127.1.2.3']) t.true(isLoopbackHost(h), h);
   for (const h of ['0.0.0.0', '::', '10.0.0.1', 'example.com']) t.false(isLoopbackHost(h), h);
+});
+
+test('TRANSFORM_WORKER_HEAP_MB: unset leaves the pool default, a number is taken, nonsense is refused by both readers', (t) => {
+  t.is(loadConfig({}).transformWorkerHeapMb, undefined);
+  t.is(loadConfig({ TRANSFORM_WORKER_HEAP_MB: '256' }).transformWorkerHeapMb, 256);
+  t.is(workerHeapMbFromEnv({}), undefined);
+  t.is(workerHeapMbFromEnv({ TRANSFORM_WORKER_HEAP_MB: ' ' }), undefined);
+  t.is(workerHeapMbFromEnv({ TRANSFORM_WORKER_HEAP_MB: '64' }), 64);
+  t.throws(() => loadConfig({ TRANSFORM_WORKER_HEAP_MB: '4' }), { message: /TRANSFORM_WORKER_HEAP_MB/ });
+  t.throws(() => workerHeapMbFromEnv({ TRANSFORM_WORKER_HEAP_MB: 'lots' }), { message: /^TRANSFORM_WORKER_HEAP_MB: / });
 });
