@@ -1,10 +1,8 @@
-import { Command } from 'commander';
 import { config as loadDotenv } from 'dotenv';
-import { isSynqxError } from '../core/errors.js';
-import { SYNQX_VERSION } from '../core/version.js';
 import { installPlugins } from '../engine/transforms/plugins.js';
 import { loadConfig, type AppConfig } from '../platform/config.js';
 import { createLogger, type Logger } from '../platform/logger.js';
+import { fail, newProgram } from './cli-program.js';
 import { registerCopyCommand } from './copy-command.js';
 import { registerRunCommand } from './run-command.js';
 
@@ -15,12 +13,6 @@ const engineRunner = () => import('./engine-runner.js');
 const schedulerParts = () => import('../scheduler/processes.js');
 
 loadDotenv({ quiet: true });
-
-function fail(err: unknown): never {
-  const msg = isSynqxError(err) ? err.message : err instanceof Error ? err.message : String(err);
-  process.stderr.write(`synqx: ${msg}\n`);
-  process.exit(isSynqxError(err) && err.code === 'CONFIG_INVALID' ? 78 : 1);
-}
 
 /** Starts a long-running part and stops it gracefully on SIGTERM/SIGINT (a second signal exits at once). */
 async function runUntilSignal(start: (config: AppConfig, logger: Logger) => Promise<{ close(): Promise<void> }>): Promise<void> {
@@ -47,8 +39,7 @@ async function runUntilSignal(start: (config: AppConfig, logger: Logger) => Prom
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-const program = new Command();
-program.name('synqx').description('SynqX streaming ETL engine').version(SYNQX_VERSION);
+const program = newProgram();
 
 program
   .command('start')

@@ -26,6 +26,9 @@ export interface TransformPoolOptions {
   workerHeapMb?: number;
 }
 
+/** Defined (true) by bin/build-bundle.mjs in the bundled build only. */
+declare const __SYNQX_BUNDLE__: boolean | undefined;
+
 const DEFAULT_INLINE_MAX_ROWS = 256;
 const DEFAULT_MAX_IN_FLIGHT = 3;
 export const DEFAULT_WORKER_HEAP_MB = 128;
@@ -42,6 +45,8 @@ const WORKER_YOUNG_GENERATION_MB = 8;
  * workers/transform-worker.dev.mjs: plugins need the worker to use the same apache-arrow build they do).
  */
 export function defaultWorkerFilename(): string {
+  // In the one-shot bundle every output file sits in dist/bundle/, the worker's bundle among them.
+  if (typeof __SYNQX_BUNDLE__ !== 'undefined') return fileURLToPath(new URL('./transform-worker.js', import.meta.url));
   const here = fileURLToPath(import.meta.url);
   const file = here.endsWith('.ts') ? 'transform-worker.dev.mjs' : 'transform-worker.js';
   const candidate = fileURLToPath(new URL(`../../../workers/${file}`, import.meta.url));

@@ -19,9 +19,12 @@ export interface CliProcess {
   done: Promise<CliOutcome>;
 }
 
-/** Spawns `synqx <args>` as its own process (stdin closed, not a TTY), from the repo root. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], {
+/** The built launcher, as installed users run it (dist/ must have been built). */
+export const BUILT_ENTRY = ['bin/synqx.js'];
+
+/** Spawns `synqx <args>` as its own process (stdin closed, not a TTY), from the repo root; `entry`: node's arguments before `args`. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, entry: string[] = ['--import', 'tsx', ENTRY]): CliProcess {
+  const child = spawn(process.execPath, [...entry, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -37,8 +40,8 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProces
   return { child, stderr: () => stderr, done };
 }
 
-export function runCli(args: string[], env?: NodeJS.ProcessEnv): Promise<CliOutcome> {
-  return startCli(args, env).done;
+export function runCli(args: string[], env?: NodeJS.ProcessEnv, entry?: string[]): Promise<CliOutcome> {
+  return startCli(args, env, entry).done;
 }
 
 /** `postgresql://root:<password>@host:port/<db>`: trust auth ignores the password, so tests can check it is never printed. */
