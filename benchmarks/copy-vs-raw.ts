@@ -18,7 +18,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { binaryCopyBytes, databaseUrl, onServer } from './lib/pg-util.js';
+import { binaryCopyBytes, checkpoint, databaseUrl, onServer } from './lib/pg-util.js';
 import { formatTable, runCases, type BenchCase } from './lib/bench-runner.js';
 import { checkTargets, formatTargets, type EarlierRun } from './lib/targets.js';
 import { checksumOf, createMixedTable, MIXED_TABLE_DDL, type TableChecksum } from './lib/mixed-table.js';
@@ -104,13 +104,22 @@ async function main(): Promise<void> {
   const bytes = await binaryCopyBytes(srcUrl, QUALIFIED);
   log(`source: ${expected.rows.toLocaleString('en-US')} rows, ${(bytes / 1e6).toFixed(0)} MB as binary COPY`);
 
+  let checkpoints = true;
+  const settle = async () => {
+    if (checkpoints && !(await checkpoint(dstUrl))) {
+      checkpoints = false;
+      log('note: this role may not CHECKPOINT; cases may pay for the writes of the case before them');
+    }
+  };
   // Both cases load an empty table with the same DDL (primary key included), so both pay the index.
-  const resetDestination = () =>
-    onServer(dstUrl, async (c) => {
+  const resetDestination = async () => {
+    await onServer(dstUrl, async (c) => {
       await c.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
       await c.query(`DROP TABLE IF EXISTS ${QUALIFIED}`);
       await c.query(MIXED_TABLE_DDL(QUALIFIED));
     });
+    await settle();
+  };
   const verify = async () => {
     const got: TableChecksum = await checksumOf(dstUrl, `SELECT * FROM ${QUALIFIED}`);
     const ok = got.rows === expected.rows && got.checksum === expected.checksum;
@@ -118,11 +127,13 @@ async function main(): Promise<void> {
   };
 
   const expectedOut = selected.has('c') || selected.has('d') ? await checksumOf(srcUrl, expectedTransformSql(QUALIFIED)) : undefined;
-  const resetOut = () =>
-    onServer(dstUrl, async (c) => {
+  const resetOut = async () => {
+    await onServer(dstUrl, async (c) => {
       await c.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
       await c.query(`DROP TABLE IF EXISTS ${OUT_QUALIFIED}`);
     });
+    await settle();
+  };
   const verifyOut = async () => {
     const got = await checksumOf(dstUrl, `SELECT * FROM ${OUT_QUALIFIED}`);
     const ok = got.rows === expectedOut!.rows && got.checksum === expectedOut!.checksum;

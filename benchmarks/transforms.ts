@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { binaryCopyBytes, databaseUrl, onServer } from './lib/pg-util.js';
+import { binaryCopyBytes, checkpoint, databaseUrl, onServer } from './lib/pg-util.js';
 import { formatTable, runCases, type BenchCase } from './lib/bench-runner.js';
 import { checksumOf, createMixedTable, type TableChecksum } from './lib/mixed-table.js';
 import { runSynqx } from './lib/synqx-cli.js';
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     benchCases.push({
       name: tc.name,
       description: tc.expectedSql,
-      reset: () => sql(dstUrl, (c) => c.query(`CREATE SCHEMA IF NOT EXISTS bench; DROP TABLE IF EXISTS ${OUT}`)).then(() => undefined),
+      reset: () => sql(dstUrl, (c) => c.query(`CREATE SCHEMA IF NOT EXISTS bench; DROP TABLE IF EXISTS ${OUT}`)).then(() => checkpoint(dstUrl)).then(() => undefined),
       run: () => runSynqx(['run', file]),
       verify: async () => {
         const got = await checksumOf(dstUrl, `SELECT * FROM ${OUT}`);

@@ -26,4 +26,6 @@ await build({
   // Bundled CommonJS packages (pg, commander) call require() for Node's built-ins.
   banner: { js: "import { createRequire as __synqxRequire } from 'node:module'; const require = __synqxRequire(import.meta.url);" },
   logLevel: 'warning',
+  minifyWhitespace: true,
+  minifySyntax: true,
 });

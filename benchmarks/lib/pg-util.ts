@@ -27,3 +27,17 @@ export async function binaryCopyBytes(url: string, qualified: string): Promise<n
     return bytes;
   });
 }
+
+/**
+ * Writes the server's dirty pages now (needs superuser or pg_checkpoint): run untimed before every case,
+ * so no case pays for the writes of the one before it, or for the freshly generated source table.
+ * Returns false when the role may not checkpoint (the benchmark then runs without it).
+ */
+export async function checkpoint(url: string): Promise<boolean> {
+  try {
+    await onServer(url, (c) => c.query('CHECKPOINT'));
+    return true;
+  } catch {
+    return false;
+  }
+}

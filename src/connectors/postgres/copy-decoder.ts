@@ -455,10 +455,13 @@ export class CopyDecoder {
 
   /** All-NULL columns of `n` rows, sliced from ones built once (slices share their buffers). */
   private placeholderColumns(n: number): Data[] {
-    if ((this.nullColumns[0]?.length ?? -1) < n) {
+    const built = this.nullColumns[0]?.length ?? -1;
+    if (built < n) {
+      // Batches cut by bytes grow a few rows at a time: grow geometrically, not once per new size.
+      const rows = Math.max(n, 2 * built);
       this.nullColumns = this.schema.fields.map((f) => {
         const b = makeBuilder({ type: f.type, nullValues: [null] });
-        for (let i = 0; i < n; i++) b.append(null);
+        for (let i = 0; i < rows; i++) b.append(null);
         return b.flush();
       });
     }
