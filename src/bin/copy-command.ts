@@ -62,7 +62,7 @@ export function registerCopyCommand(program: Command): void {
     .option('--key <col,...>', 'conflict key columns for --mode upsert', list)
     .option('--where <condition>', 'SQL condition: copy only matching rows')
     .option('--columns <col,...>', 'copy only these columns', list)
-    .option('--batch-rows <n>', 'rows per batch (default 16384)', positiveInt)
+    .option('--batch-rows <n>', 'rows per batch (default 8192)', positiveInt)
     .option('--no-create', 'fail instead of creating a missing destination table')
     .option('-q, --quiet', 'no progress output')
     .option('-v, --verbose', 'print every log line of the run')

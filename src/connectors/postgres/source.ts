@@ -24,7 +24,7 @@ export interface PostgresSourceOptions {
   where?: string;
   /** A custom SELECT instead of a table. */
   query?: string;
-  /** Target rows per batch (default 16384). */
+  /** Target rows per batch (default 8192). */
   batch_rows?: number;
   /** Close a batch once its rows took this many COPY bytes (default 8 MiB). */
   batch_bytes?: number;
