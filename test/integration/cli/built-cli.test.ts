@@ -55,21 +55,26 @@ test.serial('bin/synqx.js copy moves every row and value', async (t) => {
   t.deepEqual(await rowsOf(dst.url, 'SELECT * FROM public.users_copy'), await rowsOf(src.url, 'SELECT * FROM public.users'));
 });
 
+/** A pipeline file: public.users → `transforms` (on one worker thread) → `table`; returns its path. */
+async function pipelineFile(name: string, transforms: object[], table: string): Promise<string> {
+  const file = join(dir, `${name}.json`);
+  const nodes = [
+    { id: 'users', type: 'extract', connection: 'src', table: 'public.users', options: { batch_rows: 1000 } },
+    ...transforms,
+    { id: 'out', type: 'load', connection: 'dst', table },
+  ];
+  await writeFile(file, JSON.stringify({ name, connections: { src: { dsn: src.url }, dst: { dsn: dst.url } }, nodes, settings: { threads: 1 } }));
+  return file;
+}
+
 test.serial('bin/synqx.js run: filter and derive on the bundled worker thread give what SQL gives', async (t) => {
-  const file = join(dir, 'adults.json');
-  await writeFile(
-    file,
-    JSON.stringify({
-      name: 'adults',
-      connections: { src: { dsn: src.url }, dst: { dsn: dst.url } },
-      nodes: [
-        { id: 'users', type: 'extract', connection: 'src', table: 'public.users', options: { batch_rows: 1000 } },
-        { id: 'adults', type: 'transform', transform: 'filter', config: { condition: 'age >= 18' } },
-        { id: 'doubled', type: 'transform', transform: 'derive', config: { columns: { age2: 'age * 2' } } },
-        { id: 'out', type: 'load', connection: 'dst', table: 'public.adults' },
-      ],
-      settings: { threads: 1 },
-    }),
+  const file = await pipelineFile(
+    'adults',
+    [
+      { id: 'adults', type: 'transform', transform: 'filter', config: { condition: 'age >= 18' } },
+      { id: 'doubled', type: 'transform', transform: 'derive', config: { columns: { age2: 'age * 2' } } },
+    ],
+    'public.adults',
   );
   const out = await runCli(['run', file, '--quiet'], {}, BUILT_ENTRY);
   t.is(out.code, 0, out.stderr);
@@ -80,20 +85,7 @@ test.serial('bin/synqx.js run: filter and derive on the bundled worker thread gi
 });
 
 test.serial('with PLUGIN_DIR, bin/synqx.js run uses the separate modules, and the plugin runs on worker threads', async (t) => {
-  const file = join(dir, 'upper.json');
-  await writeFile(
-    file,
-    JSON.stringify({
-      name: 'upper',
-      connections: { src: { dsn: src.url }, dst: { dsn: dst.url } },
-      nodes: [
-        { id: 'users', type: 'extract', connection: 'src', table: 'public.users', options: { batch_rows: 1000 } },
-        { id: 'shout', type: 'transform', transform: 'upper_case', config: { column: 'name' } },
-        { id: 'out', type: 'load', connection: 'dst', table: 'public.upper' },
-      ],
-      settings: { threads: 1 },
-    }),
-  );
+  const file = await pipelineFile('upper', [{ id: 'shout', type: 'transform', transform: 'upper_case', config: { column: 'name' } }], 'public.upper');
   const out = await runCli(['run', file, '--quiet'], { PLUGIN_DIR: GOOD_PLUGINS }, BUILT_ENTRY);
   t.is(out.code, 0, out.stderr);
   t.deepEqual(await rowsOf(dst.url, 'SELECT * FROM public.upper'), await rowsOf(src.url, 'SELECT id, upper(name) AS name, age, joined, score FROM public.users'));
