@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { FieldProblem } from '../../core/errors.js';
 import { parseConfig } from './config-problems.js';
 import type { StreamOperator, StreamTransformDefinition } from './stream-operator.js';
 import type { BatchTransformDefinition, TransformContext, TransformFn } from './transform.js';
@@ -18,15 +19,20 @@ export function batchTransform<S extends z.ZodType>(spec: BatchSpecOf<S>, build:
   };
 }
 
-/** A stateful or fan-in transform: `validate` only parses; `create` parses and builds one run's operator. */
+/**
+ * A stateful or fan-in transform: `validate` only parses; `create` parses and builds one run's operator.
+ * `crossChecks` (see parseConfig) report rules across fields even when zod stopped at a field error.
+ */
 export function streamTransform<S extends z.ZodType>(
-  spec: SpecOf<S>,
+  spec: SpecOf<S> & { crossChecks?: (raw: unknown) => FieldProblem[] },
   create: (config: z.infer<S>, ctx: TransformContext) => StreamOperator,
 ): StreamTransformDefinition {
+  const { crossChecks, ...definition } = spec;
+  const parse = (raw: unknown): z.infer<S> => parseConfig(spec.name, spec.configSchema, raw, crossChecks);
   return {
-    ...spec,
+    ...definition,
     kind: 'stream',
-    validate: (raw: unknown): void => void parseConfig(spec.name, spec.configSchema, raw),
-    create: (raw: unknown, ctx: TransformContext): StreamOperator => create(parseConfig(spec.name, spec.configSchema, raw), ctx),
+    validate: (raw: unknown): void => void parse(raw),
+    create: (raw: unknown, ctx: TransformContext): StreamOperator => create(parse(raw), ctx),
   };
 }

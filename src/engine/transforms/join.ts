@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FieldProblem } from '../../core/errors.js';
-import { parseConfig } from './config-problems.js';
+import { streamTransform } from './define-transform.js';
 import { JoinOperator } from './join-operator.js';
 import type { JoinShape } from './join-plan.js';
 import type { StreamTransformDefinition } from './stream-operator.js';
@@ -43,30 +43,22 @@ function keysOrOn(raw: unknown): FieldProblem[] {
   return [];
 }
 
-function parseJoinConfig(raw: unknown): JoinConfig {
-  return parseConfig('join', joinConfigSchema, raw, keysOrOn);
-}
-
 export function joinShape(config: JoinConfig): JoinShape {
   const pairs = config.keys ? config.keys.map((k) => ({ left: k, right: k })) : config.on!;
   return { type: config.type, pairs, coalesce: config.keys !== undefined, rightSuffix: config.right_suffix };
 }
 
-export const joinDefinition: StreamTransformDefinition = {
-  kind: 'stream',
-  name: 'join',
-  description:
-    'Hash join of input 0 (left) and input 1 (right) on `keys` (same names, one output column, like USING) or `on` ([{left, right}], every column kept); `type` inner|left|right|full; the `build` side (default right) is held in memory up to `max_build_rows`; clashing right column names get `right_suffix` (default _right)',
-  operatorTypes: ['join', 'transform'],
-  inputs: 'many',
-  // Input 0 and input 1 play different roles (left/right, primary/delta): the node's edges in declaration order.
-  arity: { min: 2, max: 2 },
-  configSchema: joinConfigSchema,
-  validate(config: unknown): void {
-    parseJoinConfig(config);
+export const joinDefinition: StreamTransformDefinition = streamTransform(
+  {
+    name: 'join',
+    description:
+      'Hash join of input 0 (left) and input 1 (right) on `keys` (same names, one output column, like USING) or `on` ([{left, right}], every column kept); `type` inner|left|right|full; the `build` side (default right) is held in memory up to `max_build_rows`; clashing right column names get `right_suffix` (default _right)',
+    operatorTypes: ['join', 'transform'],
+    inputs: 'many',
+    // Input 0 and input 1 play different roles (left/right): the node's edges in declaration order.
+    arity: { min: 2, max: 2 },
+    configSchema: joinConfigSchema,
+    crossChecks: keysOrOn,
   },
-  create(config: unknown) {
-    const c = parseJoinConfig(config);
-    return new JoinOperator(joinShape(c), c.build, c.max_build_rows);
-  },
-};
+  (c) => new JoinOperator(joinShape(c), c.build, c.max_build_rows),
+);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FieldProblem } from '../../core/errors.js';
-import { parseConfig } from './config-problems.js';
+import { streamTransform } from './define-transform.js';
 import { MergeOperator } from './merge-operator.js';
 import type { StreamTransformDefinition } from './stream-operator.js';
 
@@ -32,25 +32,17 @@ function deleteNotKey(raw: unknown): FieldProblem[] {
   return [];
 }
 
-function parseMergeConfig(raw: unknown): MergeConfig {
-  return parseConfig('merge', mergeConfigSchema, raw, deleteNotKey);
-}
-
-export const mergeDefinition: StreamTransformDefinition = {
-  kind: 'stream',
-  name: 'merge',
-  description:
-    'Applies a delta input onto a primary input by `keys`: `primary` left (default: input 0 primary, input 1 delta) or right; a primary row whose key the delta has becomes the last delta row for that key (dropped when its boolean `delete_column` is true), delta rows for new keys are appended; the delta is held in memory up to `max_delta_rows`',
-  operatorTypes: ['merge', 'transform'],
-  inputs: 'many',
-  // Input 0 and input 1 play different roles (left/right, primary/delta): the node's edges in declaration order.
-  arity: { min: 2, max: 2 },
-  configSchema: mergeConfigSchema,
-  validate(config: unknown): void {
-    parseMergeConfig(config);
+export const mergeDefinition: StreamTransformDefinition = streamTransform(
+  {
+    name: 'merge',
+    description:
+      'Applies a delta input onto a primary input by `keys`: `primary` left (default: input 0 primary, input 1 delta) or right; a primary row whose key the delta has becomes the last delta row for that key (dropped when its boolean `delete_column` is true), delta rows for new keys are appended; the delta is held in memory up to `max_delta_rows`',
+    operatorTypes: ['merge', 'transform'],
+    inputs: 'many',
+    // Input 0 and input 1 play different roles (primary/delta): the node's edges in declaration order.
+    arity: { min: 2, max: 2 },
+    configSchema: mergeConfigSchema,
+    crossChecks: deleteNotKey,
   },
-  create(config: unknown) {
-    const c = parseMergeConfig(config);
-    return new MergeOperator(c.keys, c.primary, c.delete_column, c.max_delta_rows);
-  },
-};
+  (c) => new MergeOperator(c.keys, c.primary, c.delete_column, c.max_delta_rows),
+);
