@@ -1,10 +1,11 @@
 import { makeBuilder, makeVector, type Data, type Int, type RecordBatch, type Schema } from 'apache-arrow';
 import { SynqxError } from '../../core/errors.js';
 import { HeldRows } from './held-rows.js';
-import { planJoin, preserves, sameFields, type JoinPlan, type JoinShape } from './join-plan.js';
+import { planJoin, preserves, type JoinPlan, type JoinShape } from './join-plan.js';
 import { keyReader } from './key-encoding.js';
 import type { StreamOperator } from './stream-operator.js';
 import { batchOf, emptyBatch, takeFrom } from './take-from.js';
+import { TwoInputSchemas } from './two-input-schemas.js';
 
 type Side = 'left' | 'right';
 const LEFT = 0;
@@ -30,9 +31,7 @@ export class JoinOperator implements StreamOperator {
   readonly rowWise = false;
   private readonly buildInput: number;
   private readonly probeInput: number;
-  private readonly schemas: (Schema | undefined)[] = [undefined, undefined];
-  /** Input schemas given to `outputSchema`: used only for an input that ends without sending any batch. */
-  private declared: readonly Schema[] | undefined;
+  private readonly schemas = new TwoInputSchemas('join', ['left', 'right']);
   private plan: JoinPlan | undefined;
   private readonly held = new HeldRows();
   /** Key → build row number, or the list of them once a key repeats. */
@@ -51,13 +50,12 @@ export class JoinOperator implements StreamOperator {
   }
 
   outputSchema(inputs: readonly Schema[]): Schema {
-    if (inputs.length !== 2) throw new SynqxError('DATA_ERROR', `join: needs exactly 2 inputs (left, right), got ${inputs.length}`);
-    this.declared = inputs;
-    return planJoin(this.shape, inputs[LEFT]!, inputs[RIGHT]!).schema;
+    const [left, right] = this.schemas.declare(inputs);
+    return planJoin(this.shape, left, right).schema;
   }
 
   push(input: number, batch: RecordBatch): RecordBatch[] {
-    this.remember(input, batch.schema);
+    this.schemas.remember(input, batch.schema);
     if (input === this.buildInput) {
       this.hold(batch);
       return [];
@@ -92,26 +90,8 @@ export class JoinOperator implements StreamOperator {
     return out;
   }
 
-  private remember(input: number, schema: Schema): void {
-    const known = this.schemas[input];
-    if (known === undefined) {
-      this.schemas[input] = schema;
-      return;
-    }
-    if (!sameFields(known, schema)) {
-      throw new SynqxError('DATA_ERROR', `join: a batch of the ${input === LEFT ? 'left' : 'right'} input changed its columns mid-stream`);
-    }
-  }
-
   private requirePlan(): JoinPlan {
-    if (this.plan) return this.plan;
-    const left = this.schemas[LEFT] ?? this.declared?.[LEFT];
-    const right = this.schemas[RIGHT] ?? this.declared?.[RIGHT];
-    if (!left || !right) {
-      const missing = !left ? 'left' : 'right';
-      throw new SynqxError('DATA_ERROR', `join: the ${missing} input sent no batch, so its columns are unknown`);
-    }
-    this.plan = planJoin(this.shape, left, right);
+    this.plan ??= planJoin(this.shape, ...this.schemas.both());
     return this.plan;
   }
 

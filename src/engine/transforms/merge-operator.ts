@@ -1,10 +1,10 @@
 import { DataType, Field, Schema, type Data, type RecordBatch } from 'apache-arrow';
 import { SynqxError } from '../../core/errors.js';
 import { HeldRows } from './held-rows.js';
-import { sameFields } from './join-plan.js';
 import { keyReader, sameType } from './key-encoding.js';
 import type { StreamOperator } from './stream-operator.js';
 import { batchOf, emptyBatch, takeFrom } from './take-from.js';
+import { TwoInputSchemas } from './two-input-schemas.js';
 
 /** Output batches of appended delta rows are cut at this many rows. */
 export const MERGE_OUTPUT_ROWS = 65_536;
@@ -33,9 +33,7 @@ export class MergeOperator implements StreamOperator {
   readonly rowWise = false;
   private readonly primaryInput: number;
   private readonly deltaInput: number;
-  private readonly schemas: (Schema | undefined)[] = [undefined, undefined];
-  /** Input schemas given to `outputSchema`: used only for an input that ends without sending any batch. */
-  private declared: readonly Schema[] | undefined;
+  private readonly schemas: TwoInputSchemas;
   private plan: MergePlan | undefined;
   private readonly held = new HeldRows();
   private readonly latest = new Map<string, number>();
@@ -50,6 +48,7 @@ export class MergeOperator implements StreamOperator {
   ) {
     this.primaryInput = primary === 'left' ? 0 : 1;
     this.deltaInput = 1 - this.primaryInput;
+    this.schemas = new TwoInputSchemas('merge', this.primaryInput === 0 ? ['primary', 'delta'] : ['delta', 'primary']);
     this.readOrder = { mode: 'sequential', order: [this.deltaInput, this.primaryInput] };
   }
 
@@ -58,15 +57,12 @@ export class MergeOperator implements StreamOperator {
   }
 
   outputSchema(inputs: readonly Schema[]): Schema {
-    if (inputs.length !== 2) throw new SynqxError('DATA_ERROR', `merge: needs exactly 2 inputs (primary, delta), got ${inputs.length}`);
-    this.declared = inputs;
-    return this.planFor(inputs[this.primaryInput]!, inputs[this.deltaInput]!).schema;
+    const declared = this.schemas.declare(inputs);
+    return this.planFor(declared[this.primaryInput]!, declared[this.deltaInput]!).schema;
   }
 
   push(input: number, batch: RecordBatch): RecordBatch[] {
-    const known = this.schemas[input];
-    if (!known) this.schemas[input] = batch.schema;
-    else if (!sameFields(known, batch.schema)) throw new SynqxError('DATA_ERROR', `merge: a batch of input ${input} changed its columns mid-stream`);
+    this.schemas.remember(input, batch.schema);
     if (input === this.deltaInput) {
       this.hold(batch);
       return [];
@@ -130,12 +126,8 @@ export class MergeOperator implements StreamOperator {
 
   private requirePlan(): MergePlan {
     if (this.plan) return this.plan;
-    const primary = this.schemas[this.primaryInput] ?? this.declared?.[this.primaryInput];
-    const delta = this.schemas[this.deltaInput] ?? this.declared?.[this.deltaInput];
-    if (!primary || !delta) {
-      throw new SynqxError('DATA_ERROR', `merge: the ${!primary ? 'primary' : 'delta'} input sent no batch, so its columns are unknown`);
-    }
-    this.plan = this.planFor(primary, delta);
+    const both = this.schemas.both();
+    this.plan = this.planFor(both[this.primaryInput]!, both[this.deltaInput]!);
     return this.plan;
   }
 
