@@ -71,14 +71,7 @@ export function takeFrom(type: DataType, sources: readonly Data[], which: Int32A
 /** List offsets of the output and, per child slot, which source child and row it comes from. */
 function takeListSlots(sources: readonly Data[], which: Int32Array, rows: Int32Array): { offsets: Int32Array; childWhich: Int32Array; childRows: Int32Array } {
   const n = which.length;
-  const offsets = new Int32Array(n + 1);
-  const srcOffsets = sources.map((s) => s.valueOffsets as Int32Array);
-  let total = 0;
-  for (let j = 0; j < n; j++) {
-    const w = which[j]!;
-    if (w >= 0) total += srcOffsets[w]![rows[j]! + 1]! - srcOffsets[w]![rows[j]!]!;
-    offsets[j + 1] = total;
-  }
+  const { srcOffsets, offsets, total } = gatherOffsets(sources, which, rows);
   const childWhich = new Int32Array(total);
   const childRows = new Int32Array(total);
   for (let j = 0, slot = 0; j < n; j++) {
@@ -158,7 +151,8 @@ function takeFixed(type: DataType, sources: readonly Data[], which: Int32Array, 
   return out;
 }
 
-function takeVariable(sources: readonly Data[], which: Int32Array, rows: Int32Array): { offsets: Int32Array; bytes: Uint8Array } {
+/** The output's int32 offsets for the gathered rows (a NULL row is empty), and the sources' offsets. */
+function gatherOffsets(sources: readonly Data[], which: Int32Array, rows: Int32Array): { srcOffsets: Int32Array[]; offsets: Int32Array; total: number } {
   const n = which.length;
   const offsets = new Int32Array(n + 1);
   const srcOffsets = sources.map((s) => s.valueOffsets as Int32Array);
@@ -172,6 +166,12 @@ function takeVariable(sources: readonly Data[], which: Int32Array, rows: Int32Ar
     }
     offsets[j + 1] = total;
   }
+  return { srcOffsets, offsets, total };
+}
+
+function takeVariable(sources: readonly Data[], which: Int32Array, rows: Int32Array): { offsets: Int32Array; bytes: Uint8Array } {
+  const n = which.length;
+  const { srcOffsets, offsets, total } = gatherOffsets(sources, which, rows);
   const bytes = new Uint8Array(total);
   for (let j = 0; j < n; j++) {
     const w = which[j]!;
