@@ -51,3 +51,9 @@ export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T
     await c.end();
   }
 }
+
+/** A `postgresql` connection config for `database` on the test server (trust auth: no password needed). */
+export function pgConnectionConfig(database: string): { host: string; port: number; database: string; username: string } {
+  const u = new URL(TEST_PG_URL);
+  return { host: u.hostname, port: Number(u.port || 5432), database, username: decodeURIComponent(u.username) };
+}

@@ -10,6 +10,7 @@ import { createServices, type Services } from '../../src/services/container.js';
 import type { JobRunner } from '../../src/services/job-runner.js';
 import type { Db } from '../../src/store/db.js';
 import type { Logger } from '../../src/platform/logger.js';
+import { pgConnectionConfig } from './pg.js';
 import { openTestStore, type StoreKind, type TestStore } from './stores.js';
 
 export interface ApiResponse<T = any> {
@@ -101,4 +102,18 @@ export function apiClient(url: string) {
     }
     return { status: res.status, body: parsed as T, text, headers: res.headers };
   };
+}
+
+/** Creates a `postgresql` connection to `database` on the test server over the API; returns its id. */
+export async function createPgConnection(app: Pick<TestApp, 'api'>, database: string, name = 'data'): Promise<number> {
+  const res = await app.api('POST', '/api/v1/connections', { name, connector_type: 'postgresql', config: pgConnectionConfig(database) });
+  if (res.status !== 201) throw new Error(`creating connection ${name}: ${res.status} ${res.text}`);
+  return res.body.id as number;
+}
+
+/** Creates an asset (a table) on a connection over the API; returns its id. */
+export async function createAsset(app: Pick<TestApp, 'api'>, connectionId: number, name: string, isDestination = false): Promise<number> {
+  const res = await app.api('POST', `/api/v1/connections/${connectionId}/assets`, { name, is_destination: isDestination });
+  if (res.status !== 201) throw new Error(`creating asset ${name}: ${res.status} ${res.text}`);
+  return res.body.id as number;
 }

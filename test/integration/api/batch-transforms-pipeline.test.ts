@@ -1,8 +1,8 @@
 import test from 'ava';
 import { TRANSFORMS } from '../../../src/engine/transforms/registry.js';
 import { pipelineSalt } from '../../../src/services/pipeline-salt.js';
-import { createTestDatabase, TEST_PG_URL, withClient, type TestDatabase } from '../../helpers/pg.js';
-import { startTestApp, type TestApp, realPipelineRunner } from '../../helpers/test-app.js';
+import { createTestDatabase, withClient, type TestDatabase } from '../../helpers/pg.js';
+import { createAsset, createPgConnection, startTestApp, type TestApp, realPipelineRunner } from '../../helpers/test-app.js';
 
 // Every batch transform in one real pipeline over the API: a Postgres table → select → drop_columns →
 // rename_columns → map → fill_nulls → regex_replace → pii_mask → derive → filter → pandas_transform →
@@ -73,14 +73,8 @@ const CHAIN = [
 ];
 
 test.serial('every batch transform chained in one pipeline over the API: the destination equals the same steps in SQL', async (t) => {
-  const u = new URL(TEST_PG_URL);
-  const conn = await app.api('POST', '/api/v1/connections', {
-    name: 'people',
-    connector_type: 'postgresql',
-    config: { host: u.hostname, port: Number(u.port || 5432), database: data.name, username: decodeURIComponent(u.username) },
-  });
-  t.is(conn.status, 201, conn.text);
-  const asset = async (name: string, is_destination = false) => (await app.api('POST', `/api/v1/connections/${conn.body.id}/assets`, { name, is_destination })).body.id as number;
+  const conn = await createPgConnection(app, data.name, 'people');
+  const asset = (name: string, isDestination = false) => createAsset(app, conn, name, isDestination);
   const nodes = [
     { node_id: 'read', operator_type: 'extract', operator_class: 'postgresql', source_asset_id: await asset('people') },
     ...CHAIN,

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { createTestDatabase, TEST_PG_URL, withClient, type TestDatabase } from '../../helpers/pg.js';
-import { startTestApp, type TestApp, realPipelineRunner } from '../../helpers/test-app.js';
+import { createTestDatabase, withClient, type TestDatabase } from '../../helpers/pg.js';
+import { createAsset, createPgConnection, startTestApp, type TestApp, realPipelineRunner } from '../../helpers/test-app.js';
 
 // Fan-in transforms (join, merge) end to end through the API: Postgres tables → extract nodes → join
 // or merge → new Postgres tables, run with ?wait=true; every destination must hold exactly the rows of
@@ -41,14 +41,7 @@ test.before(async () => {
     store: 'postgres',
     runner: realPipelineRunner(),
   });
-  const u = new URL(TEST_PG_URL);
-  const conn = await app.api('POST', '/api/v1/connections', {
-    name: 'fanin',
-    connector_type: 'postgresql',
-    config: { host: u.hostname, port: Number(u.port || 5432), database: data.name, username: decodeURIComponent(u.username) },
-  });
-  if (conn.status !== 201) throw new Error(conn.text);
-  connId = conn.body.id;
+  connId = await createPgConnection(app, data.name, 'fanin');
 });
 test.after.always(async () => {
   await app?.close();
@@ -60,10 +53,9 @@ const assets = new Map<string, number>();
 const asset = async (name: string, is_destination = false) => {
   const known = assets.get(name);
   if (known !== undefined) return known;
-  const res = await app.api('POST', `/api/v1/connections/${connId}/assets`, { name, is_destination });
-  if (res.status !== 201) throw new Error(res.text);
-  assets.set(name, res.body.id);
-  return res.body.id as number;
+  const id = await createAsset(app, connId, name, is_destination);
+  assets.set(name, id);
+  return id;
 };
 const named = (nodes: Record<string, unknown>[]) => nodes.map((n) => ({ name: n.node_id, ...n }));
 const extract = async (node_id: string, table: string, order_index: number) => ({

@@ -1,8 +1,8 @@
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
 import { engineRunnerFactory } from '../../../src/bin/engine-runner.js';
-import { createTestDatabase, TEST_PG_URL, type TestDatabase } from '../../helpers/pg.js';
-import { startTestApp, type TestApp } from '../../helpers/test-app.js';
+import { createTestDatabase, type TestDatabase } from '../../helpers/pg.js';
+import { createAsset, createPgConnection, startTestApp, type TestApp } from '../../helpers/test-app.js';
 import { sql } from '../runner/runner-fixture.js';
 
 // A plugin transform end to end: PLUGIN_DIR loaded at start, listed by the API, validated like a
@@ -32,21 +32,16 @@ test.after.always(async () => {
 });
 
 async function pipelineWith(transform: { operator_class: string; config: unknown }, name: string) {
-  const u = new URL(TEST_PG_URL);
-  const conn = await app.api('POST', '/api/v1/connections', {
-    name: `data ${name}`,
-    connector_type: 'postgresql',
-    config: { host: u.hostname, port: Number(u.port || 5432), database: data.name, username: decodeURIComponent(u.username) },
-  });
-  const src = await app.api('POST', `/api/v1/connections/${conn.body.id}/assets`, { name: 'people' });
-  const dst = await app.api('POST', `/api/v1/connections/${conn.body.id}/assets`, { name, is_destination: true });
+  const conn = await createPgConnection(app, data.name, `data ${name}`);
+  const src = await createAsset(app, conn, 'people');
+  const dst = await createAsset(app, conn, name, true);
   return app.api('POST', '/api/v1/pipelines', {
     name,
     initial_version: {
       nodes: [
-        { node_id: 'read', name: 'read', operator_type: 'extract', operator_class: 'postgresql', source_asset_id: src.body.id, order_index: 1 },
+        { node_id: 'read', name: 'read', operator_type: 'extract', operator_class: 'postgresql', source_asset_id: src, order_index: 1 },
         { node_id: 'shape', name: 'shape', operator_type: 'transform', order_index: 2, ...transform },
-        { node_id: 'write', name: 'write', operator_type: 'load', operator_class: 'postgresql', destination_asset_id: dst.body.id, order_index: 3 },
+        { node_id: 'write', name: 'write', operator_type: 'load', operator_class: 'postgresql', destination_asset_id: dst, order_index: 3 },
       ],
       edges: [
         { from_node_id: 'read', to_node_id: 'shape' },

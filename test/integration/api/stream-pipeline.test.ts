@@ -1,6 +1,6 @@
 import test from 'ava';
-import { createTestDatabase, TEST_PG_URL, withClient, type TestDatabase } from '../../helpers/pg.js';
-import { startTestApp, realPipelineRunner } from '../../helpers/test-app.js';
+import { createTestDatabase, withClient, type TestDatabase } from '../../helpers/pg.js';
+import { createAsset, createPgConnection, startTestApp, realPipelineRunner } from '../../helpers/test-app.js';
 
 // Stream transforms end to end through the API: two Postgres tables → union → aggregate → sort →
 // deduplicate → a new Postgres table, run with ?wait=true; the table must equal the same query in SQL.
@@ -27,17 +27,10 @@ test('union → aggregate → sort → deduplicate over Postgres assets: the des
     runner: realPipelineRunner(),
   });
   t.teardown(() => app.close());
-  const u = new URL(TEST_PG_URL);
-  const conn = await app.api('POST', '/api/v1/connections', {
-    name: 'shop',
-    connector_type: 'postgresql',
-    config: { host: u.hostname, port: Number(u.port || 5432), database: data.name, username: decodeURIComponent(u.username) },
-  });
-  t.is(conn.status, 201, conn.text);
-  const asset = async (name: string, is_destination = false) => (await app.api('POST', `/api/v1/connections/${conn.body.id}/assets`, { name, is_destination })).body.id as number;
-  const eu = await asset('orders_eu');
-  const us = await asset('orders_us');
-  const dst = await asset('top_customers', true);
+  const conn = await createPgConnection(app, data.name, 'shop');
+  const eu = await createAsset(app, conn, 'orders_eu');
+  const us = await createAsset(app, conn, 'orders_us');
+  const dst = await createAsset(app, conn, 'top_customers', true);
   const p = await app.api('POST', '/api/v1/pipelines', {
     name: 'top customers',
     initial_version: {
@@ -106,14 +99,9 @@ test('union → aggregate → sort → deduplicate over Postgres assets: the des
 test('a sequential union over one shared extract is a 422 naming the deadlock', async (t) => {
   const app = await startTestApp({ store: 'pglite' });
   t.teardown(() => app.close());
-  const u = new URL(TEST_PG_URL);
-  const conn = await app.api('POST', '/api/v1/connections', {
-    name: 'shop',
-    connector_type: 'postgresql',
-    config: { host: u.hostname, port: Number(u.port || 5432), database: data.name, username: decodeURIComponent(u.username) },
-  });
-  const src = (await app.api('POST', `/api/v1/connections/${conn.body.id}/assets`, { name: 'orders_eu' })).body.id;
-  const dst = (await app.api('POST', `/api/v1/connections/${conn.body.id}/assets`, { name: 'twice', is_destination: true })).body.id;
+  const conn = await createPgConnection(app, data.name, 'shop');
+  const src = await createAsset(app, conn, 'orders_eu');
+  const dst = await createAsset(app, conn, 'twice', true);
   const res = await app.api('POST', '/api/v1/pipelines', {
     name: 'twice',
     initial_version: {

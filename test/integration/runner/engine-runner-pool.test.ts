@@ -1,7 +1,7 @@
 import test from 'ava';
 import { engineRunnerFactory } from '../../../src/bin/engine-runner.js';
-import { createTestDatabase, TEST_PG_URL, type TestDatabase } from '../../helpers/pg.js';
-import { startTestApp } from '../../helpers/test-app.js';
+import { createTestDatabase, type TestDatabase } from '../../helpers/pg.js';
+import { createAsset, createPgConnection, startTestApp } from '../../helpers/test-app.js';
 import { sql } from './runner-fixture.js';
 
 // The runner the worker processes use (engineRunnerFactory), with transforms on real Piscina threads:
@@ -26,20 +26,14 @@ test('pandas_transform (drop, rename, filter_query) runs on the worker pool; cou
     runner: (deps) => engineRunnerFactory({ masterPassword: 'test-master-password', transformThreads: 1 })(deps),
   });
   t.teardown(() => app.close());
-  const u = new URL(TEST_PG_URL);
-  const conn = await app.api('POST', '/api/v1/connections', {
-    name: 'data',
-    connector_type: 'postgresql',
-    config: { host: u.hostname, port: Number(u.port || 5432), database: data.name, username: decodeURIComponent(u.username) },
-  });
-  t.is(conn.status, 201, conn.text);
-  const src = await app.api('POST', `/api/v1/connections/${conn.body.id}/assets`, { name: 'people' });
-  const dst = await app.api('POST', `/api/v1/connections/${conn.body.id}/assets`, { name: 'adults_de', is_destination: true });
+  const conn = await createPgConnection(app, data.name, 'data');
+  const src = await createAsset(app, conn, 'people');
+  const dst = await createAsset(app, conn, 'adults_de', true);
   const p = await app.api('POST', '/api/v1/pipelines', {
     name: 'adults',
     initial_version: {
       nodes: [
-        { node_id: 'read', name: 'read', operator_type: 'extract', operator_class: 'postgresql', source_asset_id: src.body.id, order_index: 1 },
+        { node_id: 'read', name: 'read', operator_type: 'extract', operator_class: 'postgresql', source_asset_id: src, order_index: 1 },
         {
           node_id: 'shape',
           name: 'shape',
@@ -48,7 +42,7 @@ test('pandas_transform (drop, rename, filter_query) runs on the worker pool; cou
           order_index: 2,
           config: { drop_columns: ['secret'], rename_columns: { name: 'full_name' }, filter_query: "age > 28 and country == 'DE'" },
         },
-        { node_id: 'write', name: 'write', operator_type: 'load', operator_class: 'postgresql', destination_asset_id: dst.body.id, order_index: 3 },
+        { node_id: 'write', name: 'write', operator_type: 'load', operator_class: 'postgresql', destination_asset_id: dst, order_index: 3 },
       ],
       edges: [
         { from_node_id: 'read', to_node_id: 'shape' },

@@ -1,8 +1,8 @@
 import test from 'ava';
 import { engineRunnerFactory } from '../../../src/bin/engine-runner.js';
 import { pipelineSalt } from '../../../src/services/pipeline-salt.js';
-import { createTestDatabase, TEST_PG_URL, type TestDatabase } from '../../helpers/pg.js';
-import { startTestApp, type TestApp } from '../../helpers/test-app.js';
+import { createTestDatabase, type TestDatabase } from '../../helpers/pg.js';
+import { createAsset, createPgConnection, startTestApp, type TestApp } from '../../helpers/test-app.js';
 import { sql } from './runner-fixture.js';
 
 // pii_mask `hash` without a config salt: the runner derives a per-pipeline secret from the master
@@ -28,14 +28,8 @@ test.before(async () => {
     masterPassword: MASTER,
     runner: (deps) => engineRunnerFactory({ masterPassword: MASTER, transformThreads: 1 })(deps),
   });
-  const u = new URL(TEST_PG_URL);
-  const conn = await app.api('POST', '/api/v1/connections', {
-    name: 'data',
-    connector_type: 'postgresql',
-    config: { host: u.hostname, port: Number(u.port || 5432), database: data.name, username: decodeURIComponent(u.username) },
-  });
-  connId = conn.body.id;
-  srcId = (await app.api('POST', `/api/v1/connections/${connId}/assets`, { name: 'people' })).body.id;
+  connId = await createPgConnection(app, data.name, 'data');
+  srcId = await createAsset(app, connId, 'people');
 });
 test.after.always(async () => {
   await app?.close();
@@ -43,14 +37,14 @@ test.after.always(async () => {
 });
 
 async function maskPipeline(dest: string, config: Record<string, unknown>): Promise<number> {
-  const dst = await app.api('POST', `/api/v1/connections/${connId}/assets`, { name: dest, is_destination: true });
+  const dst = await createAsset(app, connId, dest, true);
   const p = await app.api('POST', '/api/v1/pipelines', {
     name: `mask to ${dest}`,
     initial_version: {
       nodes: [
         { node_id: 'read', name: 'read', operator_type: 'extract', operator_class: 'postgresql', source_asset_id: srcId, order_index: 1 },
         { node_id: 'mask', name: 'mask', operator_type: 'transform', operator_class: 'pii_mask', order_index: 2, config },
-        { node_id: 'write', name: 'write', operator_type: 'load', operator_class: 'postgresql', destination_asset_id: dst.body.id, order_index: 3 },
+        { node_id: 'write', name: 'write', operator_type: 'load', operator_class: 'postgresql', destination_asset_id: dst, order_index: 3 },
       ],
       edges: [
         { from_node_id: 'read', to_node_id: 'mask' },

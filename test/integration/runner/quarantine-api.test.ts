@@ -1,6 +1,6 @@
 import test from 'ava';
-import { createTestDatabase, TEST_PG_URL, type TestDatabase } from '../../helpers/pg.js';
-import { startTestApp, type TestApp, realPipelineRunner } from '../../helpers/test-app.js';
+import { createTestDatabase, type TestDatabase } from '../../helpers/pg.js';
+import { createAsset, createPgConnection, startTestApp, type TestApp, realPipelineRunner } from '../../helpers/test-app.js';
 import { sql } from './runner-fixture.js';
 
 // Through the API on real Postgres: extract → validate → load, failing rows quarantined to a table
@@ -28,13 +28,8 @@ async function setUp(t: { teardown(fn: () => Promise<void>): void }) {
     runner: realPipelineRunner(),
   });
   t.teardown(() => app.close());
-  const u = new URL(TEST_PG_URL);
-  const conn = await app.api('POST', '/api/v1/connections', {
-    name: 'data',
-    connector_type: 'postgresql',
-    config: { host: u.hostname, port: Number(u.port || 5432), database: data.name, username: decodeURIComponent(u.username) },
-  });
-  const asset = async (name: string, is_destination: boolean) => (await app.api('POST', `/api/v1/connections/${conn.body.id}/assets`, { name, is_destination })).body.id as number;
+  const conn = await createPgConnection(app, data.name);
+  const asset = (name: string, isDestination: boolean) => createAsset(app, conn, name, isDestination);
   return { app, asset };
 }
 

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { createTestDatabase, TEST_PG_URL, type TestDatabase } from '../../helpers/pg.js';
+import { createTestDatabase, pgConnectionConfig, type TestDatabase } from '../../helpers/pg.js';
 import { STORE_KINDS } from '../../helpers/stores.js';
 import { startTestApp, realPipelineRunner } from '../../helpers/test-app.js';
 import { sql, tableText } from './runner-fixture.js';
@@ -27,11 +27,10 @@ for (const kind of STORE_KINDS) {
     });
     t.teardown(() => app.close());
     await sql(data, 'DROP TABLE IF EXISTS users_backup');
-    const u = new URL(TEST_PG_URL);
     const conn = await app.api('POST', '/api/v1/connections', {
       name: 'Default Postgres',
       connector_type: 'postgresql',
-      config: { host: u.hostname, port: Number(u.port || 5432), database: data.name, username: decodeURIComponent(u.username), password: PASSWORD },
+      config: { ...pgConnectionConfig(data.name), password: PASSWORD },
     });
     t.is(conn.status, 201, conn.text);
     const src = await app.api('POST', `/api/v1/connections/${conn.body.id}/assets`, { name: 'users' });

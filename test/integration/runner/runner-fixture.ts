@@ -5,7 +5,7 @@ import { admit } from '../../../src/services/job-admission.js';
 import { createPipelineRunner, type PipelineRunner } from '../../../src/services/pipeline-runner.js';
 import { PipelineService } from '../../../src/services/pipeline-service.js';
 import { runRepo, type JobRow, type LogRow, type RunRow, type StepRunRow } from '../../../src/store/repos/run-repo.js';
-import { createTestDatabase, TEST_PG_URL, withClient, type TestDatabase } from '../../helpers/pg.js';
+import { createTestDatabase, pgConnectionConfig, withClient, type TestDatabase } from '../../helpers/pg.js';
 import { openTestStore, type StoreKind, type TestStore } from '../../helpers/stores.js';
 
 /**
@@ -37,11 +37,10 @@ export async function openRunnerFixture(kind: StoreKind = 'postgres'): Promise<R
   const pipelines = new PipelineService(deps);
   const runner = createPipelineRunner({ db: store.db, logger, connections, pipelines, saltSecret: deps.config.masterPassword, progressIntervalMs: 50 });
   const conn = async (name: string, db: TestDatabase) => {
-    const u = new URL(TEST_PG_URL);
     const c = await connections.createConnection({
       name,
       connector_type: 'postgresql',
-      config: { host: u.hostname, port: Number(u.port || 5432), database: db.name, username: decodeURIComponent(u.username), password: 'not-needed-trust-auth' },
+      config: { ...pgConnectionConfig(db.name), password: 'not-needed-trust-auth' },
     });
     return c.id;
   };
