@@ -5,6 +5,7 @@ import { mergeDefinition } from '../../../src/engine/transforms/merge.js';
 import { col, makeBatch, rowsOf } from '../../helpers/arrow-batches.js';
 import { createTestDatabase, withClient, type TestDatabase } from '../../helpers/pg.js';
 import { driveSequential as drive } from '../../helpers/drive-sequential.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 // The join and merge operators against Postgres on the same data: ~2,000 rows a side, NULL keys,
 // many duplicate keys, NULLs in value columns, fed to the operators in many batches.
@@ -14,19 +15,9 @@ let db: TestDatabase;
 
 type Row = { k: number | null; s: string | null; v: number | null; note: string | null };
 
-/** mulberry32: a small seeded generator, so the data is the same on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function rows(seed: number, n: number): Row[] {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   return Array.from({ length: n }, (_, i) => ({
     k: rnd() < 0.08 ? null : Math.floor(rnd() * 300),
     s: rnd() < 0.05 ? null : ['a', 'b'][Math.floor(rnd() * 2)]!,

@@ -7,6 +7,7 @@ import { JOIN_OUTPUT_ROWS } from '../../../../src/engine/transforms/join-operato
 import { planJoin } from '../../../../src/engine/transforms/join-plan.js';
 import { col, makeBatch, rowsOf, snapshotBuffers } from '../../../helpers/arrow-batches.js';
 import { driveSequential as drive } from '../../../helpers/drive-sequential.js';
+import { seededRandom } from '../../../helpers/seeded-random.js';
 
 const ctx = { now: new Date('2024-01-01T00:00:00Z'), nodeId: 'j' };
 const join = (config: unknown, left: RecordBatch[], right: RecordBatch[]) => drive(joinDefinition.create(config, ctx), [left, right]);
@@ -144,19 +145,9 @@ function reference(type: string, left: Record<string, unknown>[], right: Record<
   return out;
 }
 
-/** mulberry32: a small seeded generator, so the data is the same on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomSide(seed: number, n: number, value: string) {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const rows = Array.from({ length: n }, (_, i) => ({
     k: rnd() < 0.1 ? null : Math.floor(rnd() * 40),
     s: rnd() < 0.05 ? null : ['a', 'b'][Math.floor(rnd() * 2)]!,
