@@ -48,17 +48,21 @@ async function sameRows(t: import('ava').ExecutionContext, target: string, colum
   t.deepEqual(actual, expected);
 }
 
+/** read → write, nothing between: the shape in which the wire format may be passed through. */
+function straightCopy(source: PostgresSource, sink: PostgresSink): RuntimeGraph {
+  return {
+    nodes: [
+      { id: 'read', kind: 'source', order: 1, inputs: [], outputs: ['write'], source },
+      { id: 'write', kind: 'sink', order: 2, inputs: ['read'], outputs: [], sink },
+    ],
+  };
+}
+
 test.serial('a straight copy of natively typed columns skips decoding and lands identical rows', async (t) => {
   const columns = await NATIVE();
   const s = source(columns);
   const sink = new PostgresSink({ connectionString: dst.url }, { table: 'public.wire_a', write_mode: 'append' });
-  const graph: RuntimeGraph = {
-    nodes: [
-      { id: 'read', kind: 'source', order: 1, inputs: [], outputs: ['write'], source: s },
-      { id: 'write', kind: 'sink', order: 2, inputs: ['read'], outputs: [], sink },
-    ],
-  };
-  const result = await runGraph(graph);
+  const result = await runGraph(straightCopy(s, sink));
   t.is(result.status, 'completed', result.error?.message);
   t.true(s.decodingSkipped);
   t.is(sink.batchCounts().encoded, 0);
@@ -70,13 +74,7 @@ test.serial('a straight copy of natively typed columns skips decoding and lands 
 test.serial('a column the destination cannot take as wire bytes (enum array oids) keeps decoding', async (t) => {
   const s = source();
   const sink = new PostgresSink({ connectionString: dst.url }, { table: 'public.wire_b', write_mode: 'append' });
-  const graph: RuntimeGraph = {
-    nodes: [
-      { id: 'read', kind: 'source', order: 1, inputs: [], outputs: ['write'], source: s },
-      { id: 'write', kind: 'sink', order: 2, inputs: ['read'], outputs: [], sink },
-    ],
-  };
-  const result = await runGraph(graph);
+  const result = await runGraph(straightCopy(s, sink));
   t.is(result.status, 'completed', result.error?.message);
   t.false(s.decodingSkipped);
   t.true(sink.batchCounts().encoded > 0);
