@@ -1,5 +1,6 @@
-import { DataType, Int, makeVector, type Data, type Field } from 'apache-arrow';
+import { DataType, Int, type Data, type Field } from 'apache-arrow';
 import { SynqxError } from '../../core/errors.js';
+import { valueEncoder } from './row-keys.js';
 
 /**
  * Join and merge keys as strings, so one JS Map can hash rows by the values of several columns.
@@ -9,69 +10,21 @@ import { SynqxError } from '../../core/errors.js';
  */
 export type KeyReader = (row: number) => string | null;
 
-type CellEncoder = (row: number) => string;
-
 export function keyReader(columns: readonly Data[]): KeyReader {
-  const encoders = columns.map(cellEncoder);
-  const valid = columns.map(validityOf);
-  if (columns.length === 1) {
-    const enc = encoders[0]!;
-    const ok = valid[0]!;
-    return (row) => (ok(row) ? enc(row) : null);
-  }
+  for (const c of columns) if (!isKeyType(c.type)) throw new SynqxError('DATA_ERROR', `a column of type ${String(c.type)} cannot be a key`);
+  // The same value encodings as DISTINCT and GROUP BY keys (row-keys.ts); only NULL differs: here it never matches.
+  const parts = columns.map(valueEncoder);
+  if (parts.length === 1) return parts[0]!;
   return (row) => {
     let key = '';
-    for (let c = 0; c < encoders.length; c++) {
-      if (!valid[c]!(row)) return null;
-      const part = encoders[c]!(row);
+    for (const part of parts) {
+      const v = part(row);
+      if (v === null) return null;
       // Length-prefixed, so ('a|b','c') and ('a','b|c') never collide.
-      key += `${part.length}:${part}`;
+      key += `${v.length}:${v}`;
     }
     return key;
   };
-}
-
-function validityOf(data: Data): (row: number) => boolean {
-  if (DataType.isNull(data.type)) return () => false;
-  const bits = data.nullBitmap;
-  if (data.nullCount === 0 || !bits || bits.length === 0) return () => true;
-  const offset = data.offset;
-  return (row) => ((bits[(offset + row) >> 3]! >> ((offset + row) & 7)) & 1) === 1;
-}
-
-function cellEncoder(data: Data): CellEncoder {
-  const type = data.type;
-  if (DataType.isNull(type)) return () => '';
-  if (DataType.isInt(type)) {
-    const values = data.values as unknown as ArrayLike<number | bigint>;
-    return (row) => String(values[row]!);
-  }
-  if (DataType.isBool(type)) {
-    const bits = data.values as Uint8Array;
-    const offset = data.offset;
-    return (row) => String((bits[(offset + row) >> 3]! >> ((offset + row) & 7)) & 1);
-  }
-  if (DataType.isBinary(type) || DataType.isFixedSizeBinary(type) || DataType.isLargeBinary(type)) {
-    const v = makeVector(data);
-    return (row) => Buffer.from(v.get(row) as Uint8Array).toString('latin1');
-  }
-  if (DataType.isFloat(type) || DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isDictionary(type)) {
-    // Floats: String(-0) is '0' and String(NaN) is 'NaN', so -0 = 0 and NaN = NaN, as in Postgres.
-    const v = makeVector(data);
-    return (row) => String(v.get(row));
-  }
-  if (DataType.isDecimal(type) || DataType.isDate(type) || DataType.isTime(type) || DataType.isTimestamp(type) || DataType.isDuration(type) || DataType.isInterval(type)) {
-    // The stored integer words, exactly: reading them as JS values could round (timestamps in µs → ms).
-    const values = data.values as unknown as ArrayLike<number | bigint>;
-    const stride = data.stride;
-    if (stride === 1) return (row) => String(values[row]!);
-    return (row) => {
-      let s = '';
-      for (let k = 0; k < stride; k++) s += `${String(values[row * stride + k]!)},`;
-      return s;
-    };
-  }
-  throw new SynqxError('DATA_ERROR', `a column of type ${String(type)} cannot be a key`);
 }
 
 /** Why two key columns cannot be compared, or undefined when they can. */

@@ -28,9 +28,10 @@ export function rowKeyOf(batch: RecordBatch, columns: readonly number[]): RowKey
   };
 }
 
-type Encoder = (row: number) => string | null;
+/** One column's values as strings (equal values, equal strings; exact for int64 and µs timestamps); null for NULL. */
+export type Encoder = (row: number) => string | null;
 
-function valueEncoder(data: Data): Encoder {
+export function valueEncoder(data: Data): Encoder {
   const type = data.type;
   const valid = validity(data);
   const withNulls = (encode: (row: number) => string): Encoder => (valid ? (row) => (valid(row) ? encode(row) : null) : encode);
