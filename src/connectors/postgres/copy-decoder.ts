@@ -39,7 +39,7 @@ export interface CopyDecoderOptions {
   keepRaw?: boolean;
   /** Target rows per batch (default 8192). */
   batchRows?: number;
-  /** A batch is closed once its rows took this many COPY bytes (default 32 MiB). */
+  /** A batch is closed once its rows took this many COPY bytes (default 8 MiB). */
   batchBytes?: number;
 }
 

@@ -105,12 +105,13 @@ function mapColumns(schema: Schema, info: PgTableInfo, label: string): { columns
 /**
  * Whether a batch's source COPY bytes can go out as they are: the same columns in the same order,
  * each with the same wire format (array element oids included: array_recv checks them), none cast.
+ * `wire`: the source's column formats (RawCopy.columns, or a source's announced wire format).
  */
-export function canPassThrough(plan: LoadPlan, schema: Schema, raw: RawCopy): boolean {
+export function canPassThrough(plan: LoadPlan, schema: Schema, wire: RawCopy['columns']): boolean {
   const { columns, encode } = plan;
-  if (raw.columns.length !== encode.length || schema.fields.length !== encode.length) return false;
+  if (wire.length !== encode.length || schema.fields.length !== encode.length) return false;
   return encode.every((e, i) => {
-    const r = raw.columns[i]!;
+    const r = wire[i]!;
     return (
       e.index === i &&
       schema.fields[i]!.name === e.name &&

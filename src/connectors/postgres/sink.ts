@@ -201,7 +201,7 @@ export class PostgresSink implements BatchSink {
    */
   acceptsWireOnly(format: unknown): boolean {
     if (this.state !== 'open' || !this.plan || !this.schema || this.toSkip > 0 || !isPgWireFormat(format)) return false;
-    return canPassThrough(this.plan, this.schema, { segments: [], byteLength: 0, columns: format.columns, decoded: false });
+    return canPassThrough(this.plan, this.schema, format.columns);
   }
 
   /** COPY bytes handed to the socket so far (diagnostics, tests). */
@@ -217,7 +217,7 @@ export class PostgresSink implements BatchSink {
   private passesThrough(schema: Schema, raw: RawCopy): boolean {
     let ok = this.passThrough.get(schema);
     if (ok === undefined) {
-      ok = canPassThrough(this.plan!, schema, raw);
+      ok = canPassThrough(this.plan!, schema, raw.columns);
       this.passThrough.set(schema, ok);
     }
     return ok;
