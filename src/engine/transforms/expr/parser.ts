@@ -9,7 +9,8 @@ import { tokenize, type Token } from './tokenizer.js';
  * Precedence, loosest first: or, and, not, comparison/is/in/between/like (not chainable), + -, * / %,
  * unary minus. `&`/`|` bind like `and`/`or`, as in pandas `query()`.
  */
-const BP = { or: 10, and: 20, not: 30, compare: 40, additive: 50, multiplicative: 60, unary: 70 } as const;
+// `||` sits between comparison and `+`, as in Postgres: `'n' || 1 + 2` is `'n' || 3`.
+const BP = { or: 10, and: 20, not: 30, compare: 40, concat: 45, additive: 50, multiplicative: 60, unary: 70 } as const;
 
 const COMPARISONS: ReadonlySet<string> = new Set(['=', '!=', '<', '<=', '>', '>=']);
 const PREDICATE_WORDS: ReadonlySet<string> = new Set(['in', 'between', 'like', 'ilike']);
@@ -77,8 +78,12 @@ class Parser {
         continue;
       }
       this.next();
-      if (t.value === '||') throw expressionError('expression_syntax', t.pos, "operator '||' is not supported");
       const right = this.expression(bp);
+      if (t.value === '||') {
+        // SQL concatenation: a call the user cannot spell, so it gets `||`'s NULL rule, not concat()'s.
+        left = { kind: 'call', name: '||', args: [left, right], pos: left.pos, end: right.end };
+        continue;
+      }
       const op = t.value as ArithmeticOp | 'and' | 'or';
       left = { kind: 'binary', op, opPos: t.pos, left, right, pos: left.pos, end: right.end };
     }
@@ -95,7 +100,8 @@ class Parser {
     }
     if (t.kind !== 'op') return undefined;
     if (COMPARISONS.has(t.value)) return BP.compare;
-    if (t.value === '+' || t.value === '-' || t.value === '||') return BP.additive;
+    if (t.value === '||') return BP.concat;
+    if (t.value === '+' || t.value === '-') return BP.additive;
     if (t.value === '*' || t.value === '/' || t.value === '%') return BP.multiplicative;
     return undefined;
   }

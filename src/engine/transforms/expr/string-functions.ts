@@ -53,12 +53,14 @@ export function bindStringCall(e: Call, args: Bound[]): Bound | undefined {
           }),
       };
     }
-    case 'concat': {
+    case 'concat':
+    // `a || b`: the same text of each value, but like SQL a NULL operand makes the result NULL.
+    case '||': {
       const types = args.map((a) => a.type);
       return {
         type: 'str',
         eval: (f) =>
-          mapCells(args.map((a) => a.eval(f)), f.n, 'str', false, (cells) => {
+          mapCells(args.map((a) => a.eval(f)), f.n, 'str', fn === '||', (cells) => {
             let out = '';
             cells.forEach((c, j) => {
               // Like Postgres concat(): NULLs are skipped and booleans print as t / f.

@@ -77,6 +77,12 @@ const cases: [string, unknown[]][] = [
   ["substr(s, null)", [N, N, N, N]],
   ["concat(s, '/', i, '/', b)", [' Hello /1/t', 'wörld/-2/f', '//', 'a-b-a/4/t']],
   ['concat(null, ts)', ['2024-01-01 00:00:00', '2024-06-15 13:45:30.25', '', '2023-12-31 23:59:59']],
+  // `||`: concat's text, SQL's NULL rule; binds tighter than comparison, looser than `+`
+  ["s || '/' || i", [' Hello /1', 'wörld/-2', N, 'a-b-a/4']],
+  ["'n' || i + 1", ['n2', 'n-1', N, 'n5']],
+  ["'x' || null", [N, N, N, N]],
+  ["b || '' = 't'", [true, false, N, true]],
+  ["coalesce(s, '?') || big", [' Hello 1', 'wörld9007199254740993', N, 'a-b-a-5']],
   ["replace(s, 'a', 'X')", [' Hello ', 'wörld', N, 'X-b-X']],
   ["replace(s, '', 'X')", [' Hello ', 'wörld', N, 'a-b-a']],
   ["replace(s, null, 'X')", [N, N, N, N]],
