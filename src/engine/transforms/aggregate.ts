@@ -8,25 +8,53 @@ import { boundExceeded, columnIndexes } from './stream-columns.js';
 import type { StreamOperator } from './stream-operator.js';
 import { takeRows } from './take.js';
 
+const fnName = z.enum(['count', 'sum', 'min', 'max', 'avg', 'mean']).describe('mean is avg (the pandas name)');
+type FnName = z.infer<typeof fnName>;
+
 const aggregateSpec = z
   .object({
     /** Omitted only for count: count(*). */
     column: z.string().min(1).optional(),
-    fn: z.enum(['count', 'sum', 'min', 'max', 'avg']),
-    as: z.string().min(1),
+    fn: fnName,
+    /** Output column name; default `<column>_<fn>` (`count` for count(*)). */
+    as: z.string().min(1).optional(),
   })
   .strict();
+
+const canonical = (fn: FnName) => (fn === 'mean' ? 'avg' : fn);
+
+/** The pandas `agg` form, {column: fn or [fn]}: one fn names its output after the column, several add `_<fn>`. */
+function fromPandas(map: Record<string, FnName | FnName[]>) {
+  return Object.entries(map).flatMap(([column, fns]) =>
+    Array.isArray(fns) ? fns.map((fn) => ({ column, fn, as: `${column}_${canonical(fn)}` })) : [{ column, fn: fns, as: column }],
+  );
+}
 
 export const aggregateConfigSchema = z
   .object({
     group_by: z
-      .array(z.string().min(1))
+      .union([z.string().min(1), z.array(z.string().min(1))])
       .default([])
-      .refine((g) => new Set(g).size === g.length, { message: 'group_by must not repeat a name' }),
-    aggregates: z.array(aggregateSpec).min(1),
+      .refine((g) => typeof g === 'string' || new Set(g).size === g.length, { message: 'group_by must not repeat a name' }),
+    aggregates: z.union([
+      z.array(aggregateSpec).min(1),
+      z
+        .record(z.string().min(1), z.union([fnName, z.array(fnName).min(1)]))
+        .refine((m) => Object.keys(m).length > 0, { message: 'needs at least one {column: fn}' })
+        .describe('the pandas agg form: {column: fn or [fn]}'),
+    ]),
     max_groups: z.number().int().positive().default(1_000_000),
   })
   .strict()
+  .transform(({ group_by, aggregates, max_groups }) => ({
+    group_by: typeof group_by === 'string' ? [group_by] : group_by,
+    aggregates: (Array.isArray(aggregates) ? aggregates : fromPandas(aggregates)).map((a) => ({
+      column: a.column,
+      fn: canonical(a.fn),
+      as: a.as ?? (a.column === undefined ? 'count' : `${a.column}_${canonical(a.fn)}`),
+    })),
+    max_groups,
+  }))
   .superRefine((config, ctx) => {
     const names = new Set(config.group_by);
     config.aggregates.forEach((a, i) => {

@@ -44,6 +44,21 @@ export const CAST_TYPE_NAMES: Readonly<Record<string, CastType>> = {
   timestamptz: 'timestamptz',
   uuid: 'uuid',
   jsonb: 'jsonb',
+  // The original SynqX cast with pandas / Python dtype names.
+  int16: 'int2',
+  int32: 'int4',
+  int64: 'int8',
+  float: 'float8',
+  float32: 'float4',
+  float64: 'float8',
+  str: 'text',
+  string: 'text',
+  object: 'text',
+  varchar: 'text',
+  datetime: 'timestamp',
+  datetime64: 'timestamp',
+  'datetime64[ns]': 'timestamp',
+  json: 'jsonb',
 };
 
 export const PG_TYPE: Readonly<Record<CastType, string>> = {

@@ -1,9 +1,23 @@
 import type { z } from 'zod';
 import { SynqxError, type FieldProblem } from '../../core/errors.js';
 
+type Issue = z.core.$ZodIssue;
+
+/**
+ * A union (a key that takes a name, a list or pairs) fails as a whole with "Invalid input"; the
+ * alternative that got furthest (its issues reach deepest) says what is actually wrong.
+ */
+function explain(issue: Issue): Issue[] {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+  const depth = (issues: Issue[]) => Math.max(...issues.map((i) => i.path.length));
+  const best = issue.errors.reduce((a, b) => (depth(b) > depth(a) ? b : a));
+  if (depth(best) === 0) return [issue];
+  return best.flatMap((i) => explain({ ...i, path: [...issue.path, ...i.path] } as Issue));
+}
+
 /** Zod issues as API field problems, each under `config.…`. */
 export function configProblems(error: z.ZodError): FieldProblem[] {
-  return error.issues.map((issue) => ({
+  return error.issues.flatMap(explain).map((issue) => ({
     field: ['config', ...issue.path.map(String)].join('.'),
     message: issue.message,
     error_type: issue.code,

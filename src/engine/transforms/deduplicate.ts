@@ -1,25 +1,36 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { z } from 'zod';
 import { concatBatches } from './concat.js';
+import { oneOfKeys } from './config-aliases.js';
 import { rowKeyOf } from './row-keys.js';
 import { boundExceeded, columnIndexes } from './stream-columns.js';
 import type { StreamOperator } from './stream-operator.js';
 import { filterBatch, takeRows } from './take.js';
 
+const keyList = z
+  .array(z.string().min(1))
+  .min(1)
+  .refine((k) => new Set(k).size === k.length, { message: 'must not repeat a name' });
+
 export const deduplicateConfigSchema = z
   .object({
-    keys: z
-      .array(z.string().min(1))
-      .min(1)
-      .refine((k) => new Set(k).size === k.length, { message: 'keys must not repeat a name' }),
+    /** Omitted (with `columns`): every column, the whole row, as pandas' drop_duplicates() without subset. */
+    keys: keyList.optional(),
+    columns: keyList.optional().describe('the original SynqX name of `keys`'),
     keep: z.enum(['first', 'last']).default('first'),
     max_keys: z.number().int().positive().default(5_000_000),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => oneOfKeys(config, ctx, 'keys', 'columns', { required: false, what: '' }))
+  .transform(({ columns, keys, ...rest }) => ({ ...rest, keys: keys ?? columns }));
 
 export type DeduplicateConfig = z.infer<typeof deduplicateConfigSchema>;
 
 const WHAT = 'deduplicate';
+
+function keyColumns(schema: Schema, keys: readonly string[] | undefined): number[] {
+  return keys ? columnIndexes(schema, keys, WHAT) : schema.fields.map((_, i) => i);
+}
 
 /**
  * One row per distinct key over the whole run; NULL keys are equal to each other (as in SELECT
@@ -40,7 +51,7 @@ class KeepFirst implements StreamOperator {
   constructor(private readonly config: DeduplicateConfig) {}
 
   outputSchema([input]: readonly Schema[]): Schema {
-    this.columns = columnIndexes(input!, this.config.keys, WHAT);
+    this.columns = keyColumns(input!, this.config.keys);
     return input!;
   }
 
@@ -88,7 +99,7 @@ class KeepLast implements StreamOperator {
   constructor(private readonly config: DeduplicateConfig) {}
 
   outputSchema([input]: readonly Schema[]): Schema {
-    this.columns = columnIndexes(input!, this.config.keys, WHAT);
+    this.columns = keyColumns(input!, this.config.keys);
     this.schema = input!;
     return input!;
   }

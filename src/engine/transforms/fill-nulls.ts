@@ -1,19 +1,44 @@
 import { DataType, vectorFromArray, type Field, type RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
+import { FIELD_META_PG_TYPE } from '../../core/data-ports.js';
 import { SynqxError } from '../../core/errors.js';
 import { cellsOf, columnIndex, setColumn } from './column-data.js';
+import { oneOfKeys } from './config-aliases.js';
 import type { TransformFn } from './transform.js';
 
 const literal = z.union([z.string(), z.number(), z.boolean()]);
 
+const columnValues = z.record(z.string().min(1), literal).refine((m) => Object.keys(m).length > 0, { message: 'needs at least one column' });
+
 export const fillNullsConfigSchema = z
   .object({
-    values: z.record(z.string().min(1), literal).refine((m) => Object.keys(m).length > 0, { message: 'values needs at least one column' }),
+    values: columnValues.optional(),
+    value: z
+      .union([literal, columnValues])
+      .optional()
+      .describe(
+        'the original SynqX spelling: one literal for every column it fits (text for text columns, numbers for numeric ones, true/false for booleans; other columns are left alone), or for just `columns`; or a {column: literal} map like `values`',
+      ),
+    columns: z.array(z.string().min(1)).min(1).optional().describe('with a single `value`: the columns it fills (each must fit it)'),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    oneOfKeys(config, ctx, 'values', 'value', { required: true, what: 'the literal to put in place of NULL, per column' });
+    if (config.columns && (config.value === undefined || typeof config.value === 'object')) {
+      ctx.addIssue({ code: 'custom', path: ['columns'], message: 'columns goes with a single value; a {column: literal} map names its columns itself' });
+    }
+  })
+  .transform(({ values, value, columns }) => {
+    if (values) return { values };
+    if (typeof value === 'object') return { values: value };
+    return columns ? { values: Object.fromEntries(columns.map((c) => [c, value!])) } : { everyColumn: value! };
+  });
 
 export type FillNullsConfig = z.infer<typeof fillNullsConfigSchema>;
 type Literal = z.infer<typeof literal>;
+
+const NUMERIC_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+const TEXT_TYPES = /^(text|character varying|varchar|character|char|bpchar|name|citext)\b/i;
 
 const INT_RANGES: Record<string, [number, number]> = {
   '8s': [-128, 127],
@@ -28,10 +53,20 @@ const INT_RANGES: Record<string, [number, number]> = {
  * The literal as the column's Arrow type stores it, or a message saying why it does not fit. The
  * column type is only known once a batch arrives, so this runs on the first batch of each schema.
  */
-function coerce(value: Literal, field: Field): { ok: true; value: unknown } | { ok: false; why: string } {
+function coerce(value: Literal, field: Field, onlyText = false): { ok: true; value: unknown } | { ok: false; why: string } {
   const t = field.type;
   const bad = (why: string) => ({ ok: false as const, why });
-  if (DataType.isUtf8(t) || DataType.isLargeUtf8(t)) return typeof value === 'string' ? { ok: true, value } : bad('a text column needs a string');
+  if (DataType.isUtf8(t) || DataType.isLargeUtf8(t)) {
+    // Postgres numeric travels as text: its fill must be a number (or its digits), not any string.
+    const pgType = field.metadata.get(FIELD_META_PG_TYPE) ?? 'text';
+    if (/^(numeric|decimal)\b/i.test(pgType)) {
+      const digits = typeof value === 'number' && Number.isFinite(value) ? String(value) : typeof value === 'string' ? value.trim() : '';
+      return NUMERIC_TEXT.test(digits) ? { ok: true, value: digits } : bad('a numeric column needs a number');
+    }
+    if (typeof value !== 'string') return bad('a text column needs a string');
+    // Other types that travel as text (jsonb, inet, enums…) are filled only when named.
+    return onlyText && !TEXT_TYPES.test(pgType) ? bad(`${pgType} is not a text column`) : { ok: true, value };
+  }
   if (DataType.isBool(t)) return typeof value === 'boolean' ? { ok: true, value } : bad('a boolean column needs true or false');
   if (DataType.isFloat(t)) return typeof value === 'number' ? { ok: true, value } : bad('a floating-point column needs a number');
   if (DataType.isInt(t)) {
@@ -46,16 +81,21 @@ function coerce(value: Literal, field: Field): { ok: true; value: unknown } | { 
   return bad(`fill_nulls does not support columns of type ${String(t)}`);
 }
 
-/** Replaces NULLs column by column with a literal that must fit the column's Arrow type (else DATA_ERROR). */
+/**
+ * Replaces NULLs column by column with a literal that must fit the column's Arrow type (else DATA_ERROR).
+ * With `everyColumn`, the literal fills the columns it fits and leaves the others alone.
+ */
 export function buildFillNulls(config: FillNullsConfig): TransformFn {
-  const entries = Object.entries(config.values);
+  const entries = config.values ? Object.entries(config.values) : undefined;
   return (batch: RecordBatch) => {
     let out = batch;
-    for (const [name, raw] of entries) {
-      const i = columnIndex(batch, name, 'fill_nulls');
+    const targets = entries ?? batch.schema.fields.map((f) => [f.name, config.everyColumn!] as const);
+    for (const [name, raw] of targets) {
+      const i = entries ? columnIndex(batch, name, 'fill_nulls') : batch.schema.fields.findIndex((f) => f.name === name);
       const field = batch.schema.fields[i]!;
-      const fit = coerce(raw, field);
+      const fit = coerce(raw, field, !entries);
       if (!fit.ok) {
+        if (!entries) continue;
         throw new SynqxError('DATA_ERROR', `fill_nulls: value ${JSON.stringify(raw)} for column "${name}" does not fit its type ${String(field.type)}: ${fit.why}`);
       }
       const data = batch.data.children[i]!;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FieldProblem } from '../../core/errors.js';
+import { oneOfKeys } from './config-aliases.js';
 import { streamTransform } from './define-transform.js';
 import { JoinOperator } from './join-operator.js';
 import type { JoinShape } from './join-plan.js';
@@ -7,25 +8,37 @@ import type { StreamTransformDefinition } from './stream-operator.js';
 
 const columnName = z.string().min(1);
 
+const keyNames = z
+  .array(columnName)
+  .min(1)
+  .refine((k) => new Set(k).size === k.length, { message: 'must not repeat a name' });
+const keyPairs = z.array(z.object({ left: columnName, right: columnName }).strict()).min(1);
+const joinType = z.enum(['inner', 'left', 'right', 'full']);
+
 export const joinConfigSchema = z
   .object({
-    type: z.enum(['inner', 'left', 'right', 'full']).default('inner'),
-    keys: z
-      .array(columnName)
-      .min(1)
-      .refine((k) => new Set(k).size === k.length, { message: 'keys must not repeat a name' })
-      .optional(),
-    on: z
-      .array(z.object({ left: columnName, right: columnName }).strict())
-      .min(1)
-      .optional(),
+    type: joinType.optional().describe('inner (default), left, right or full'),
+    how: z.enum([...joinType.options, 'outer']).optional().describe('the original SynqX (pandas) name of `type`; `outer` is `full`'),
+    keys: keyNames.optional(),
+    /** Pairs keep both sides' key columns; names (the original SynqX's pandas `on`) mean the same as `keys`. */
+    on: z.union([keyPairs, keyNames, columnName]).optional(),
     build: z.enum(['left', 'right']).default('right'),
     max_build_rows: z.number().int().positive().default(1_000_000),
     right_suffix: z.string().min(1).default('_right'),
   })
   .strict()
   .superRefine((config, ctx) => {
+    oneOfKeys(config, ctx, 'type', 'how', { required: false, what: '' });
     for (const p of keysOrOn(config)) ctx.addIssue({ code: 'custom', message: p.message, path: [p.field.slice('config.'.length)] });
+  })
+  .transform(({ how, type, keys, on, ...rest }) => {
+    const names = typeof on === 'string' ? [on] : on?.every((k): k is string => typeof k === 'string') ? on : undefined;
+    return {
+      ...rest,
+      type: type ?? (how === 'outer' ? 'full' : how) ?? 'inner',
+      keys: keys ?? names,
+      on: names ? undefined : (on as z.infer<typeof keyPairs> | undefined),
+    };
   });
 
 export type JoinConfig = z.infer<typeof joinConfigSchema>;
@@ -38,7 +51,7 @@ function keysOrOn(raw: unknown): FieldProblem[] {
     return [{ field: 'config.on', message: 'give either keys (same names on both sides) or on (pairs), not both', error_type: 'custom' }];
   }
   if (r.keys === undefined && r.on === undefined) {
-    return [{ field: 'config.keys', message: 'one of keys (same names on both sides) or on ([{left, right}]) is required', error_type: 'custom' }];
+    return [{ field: 'config.keys', message: 'one of keys (same names on both sides) or on ([{left, right}], or names as keys) is required', error_type: 'custom' }];
   }
   return [];
 }

@@ -6,23 +6,43 @@ import { boundExceeded, columnIndexes } from './stream-columns.js';
 import type { StreamOperator } from './stream-operator.js';
 import { takeRows } from './take.js';
 
-export const sortConfigSchema = z
+const sortKey = z
   .object({
-    by: z
-      .array(
-        z
-          .object({
-            column: z.string().min(1),
-            direction: z.enum(['asc', 'desc']).default('asc'),
-            /** Default as Postgres: NULLs last ascending, first descending (NULL is the largest value). */
-            nulls: z.enum(['first', 'last']).optional(),
-          })
-          .strict(),
-      )
-      .min(1),
-    max_rows: z.number().int().positive().default(1_000_000),
+    column: z.string().min(1),
+    direction: z.enum(['asc', 'desc']).default('asc'),
+    /** Default as Postgres: NULLs last ascending, first descending (NULL is the largest value). */
+    nulls: z.enum(['first', 'last']).optional(),
   })
   .strict();
+
+export const sortConfigSchema = z
+  .object({
+    /** A bare name sorts ascending (or as `ascending` says): the original SynqX's pandas `by`. */
+    by: z.union([z.string().min(1), z.array(z.union([z.string().min(1), sortKey])).min(1)]),
+    ascending: z
+      .union([z.boolean(), z.array(z.boolean()).min(1)])
+      .optional()
+      .describe('the original SynqX (pandas) direction: one flag for every name in `by`, or one per name'),
+    max_rows: z.number().int().positive().default(1_000_000),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const by = typeof config.by === 'string' ? [config.by] : config.by;
+    if (config.ascending === undefined) return;
+    if (by.some((b) => typeof b !== 'string')) {
+      ctx.addIssue({ code: 'custom', path: ['ascending'], message: 'ascending goes with column names in by; give {column, direction} entries their own direction instead' });
+    } else if (Array.isArray(config.ascending) && config.ascending.length !== by.length) {
+      ctx.addIssue({ code: 'custom', path: ['ascending'], message: `ascending has ${config.ascending.length} flags for ${by.length} columns in by` });
+    }
+  })
+  .transform(({ by, ascending, ...rest }) => ({
+    ...rest,
+    by: (typeof by === 'string' ? [by] : by).map((b, i) => {
+      if (typeof b !== 'string') return b;
+      const asc = Array.isArray(ascending) ? ascending[i] : ascending;
+      return { column: b, direction: asc === false ? ('desc' as const) : ('asc' as const), nulls: undefined };
+    }),
+  }));
 
 export type SortConfig = z.infer<typeof sortConfigSchema>;
 

@@ -5,6 +5,7 @@ import { SynqxError } from '../../core/errors.js';
 import { CAST_TYPE_NAMES, castColumn, PG_TYPE, type CastType } from './cast-types.js';
 import { columnCells, type ColumnCells } from './column-cells.js';
 import { columnIndex, setColumn } from './column-data.js';
+import { oneOfKeys } from './config-aliases.js';
 import { castAccepts, castCell, CastFailure } from './expr/casts.js';
 import type { Cell } from './expr/cells.js';
 import type { ValueType } from './expr/values.js';
@@ -12,15 +13,22 @@ import { checkOnError, onErrorFields, rejectRows, rowFailure, shownValue } from 
 import { filterBatch } from './take.js';
 import type { TransformFn } from './transform.js';
 
+const castMap = z
+  .record(z.string().min(1), z.enum(Object.keys(CAST_TYPE_NAMES) as [string, ...string[]]))
+  .refine((m) => Object.keys(m).length > 0, { message: 'needs at least one {column: type}' });
+
 export const typeCastConfigSchema = z
   .object({
-    columns: z
-      .record(z.string().min(1), z.enum(Object.keys(CAST_TYPE_NAMES) as [string, ...string[]]))
-      .refine((m) => Object.keys(m).length > 0, { message: 'columns needs at least one {column: type}' }),
+    columns: castMap.optional(),
+    casts: castMap.optional().describe('the original SynqX name of `columns`'),
     ...onErrorFields,
   })
   .strict()
-  .superRefine(checkOnError);
+  .superRefine((config, ctx) => {
+    oneOfKeys(config, ctx, 'columns', 'casts', { required: true, what: 'the {column: type} pairs to cast' });
+    checkOnError(config, ctx);
+  })
+  .transform(({ casts, columns, ...rest }) => ({ ...rest, columns: (columns ?? casts)! }));
 
 export type TypeCastConfig = z.infer<typeof typeCastConfigSchema>;
 

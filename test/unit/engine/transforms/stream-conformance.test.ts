@@ -20,7 +20,7 @@ interface Sample {
 const samples: Record<string, Sample> = {
   deduplicate: {
     config: { keys: ['b'] },
-    bad: [{}, { keys: [] }, { keys: ['a', 'a'] }, { keys: ['a'], keep: 'middle' }, { keys: ['a'], max_keys: 0 }, { keys: ['a'], extra: 1 }],
+    bad: [{ keys: ['a'], columns: ['a'] }, { keys: [] }, { keys: ['a', 'a'] }, { keys: ['a'], keep: 'middle' }, { keys: ['a'], max_keys: 0 }, { keys: ['a'], extra: 1 }],
     inputs: 1,
     emptyRows: 0,
     oneRow: 1,
