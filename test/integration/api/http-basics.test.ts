@@ -107,4 +107,18 @@ test('the OpenAPI document publishes every transform config schema (the README t
   const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
   const reference = readme.slice(readme.indexOf('## Transform reference'));
   for (const n of names) t.true(reference.includes(`\`${n}\``), `README transform reference mentions ${n}`);
+  // Each reference row (`| \`name\` | keys | …`) names every config key the schema accepts, and no other.
+  const rows = new Map(reference.split('\n').flatMap((line) => (/^\| `([a-z_]+)` \|/.exec(line) ? [[/^\| `([a-z_]+)`/.exec(line)![1]!, line] as const] : [])));
+  for (const n of names) {
+    const schema = doc.components.schemas[`TransformConfig.${n}`];
+    const keys = Object.keys(schema.properties ?? {});
+    const row = rows.get(n);
+    if (!row) continue; // plugins and the stateful transforms' rows are checked by the name test above
+    const cells = row.split(' | ');
+    const listed = new Set([...(cells[1] ?? '').matchAll(/`([a-z_]+)/g)].map((m) => m[1]!));
+    t.deepEqual(keys.filter((k) => !listed.has(k)), [], `README row of ${n} lists every key of TransformConfig.${n}`);
+    // Spelled as a key (`name:` or `name?`), not a value such as `first`.
+    const declared = [...(cells[1] ?? '').matchAll(/`([a-z_]+)\??:|`([a-z_]+)\?/g)].map((m) => (m[1] ?? m[2])!);
+    t.deepEqual(declared.filter((k) => !keys.includes(k)), [], `README row of ${n} declares no key TransformConfig.${n} lacks`);
+  }
 });
