@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { atField } from './expr/expr-error.js';
 import { Expression } from './expr/expression.js';
+import type { Dialect } from './expr/tokenizer.js';
 import { filterBatch } from './take.js';
 import type { TransformFn } from './transform.js';
 
@@ -9,9 +10,9 @@ export const filterConfigSchema = z.object({ condition: z.string().min(1) }).str
 export type FilterConfig = z.infer<typeof filterConfigSchema>;
 
 /** Parses `source` once; syntax errors are reported under `field` (e.g. `config.condition`). */
-export function parseCondition(source: string, field: string): Expression {
+export function parseCondition(source: string, field: string, dialect: Dialect = 'sql'): Expression {
   try {
-    return Expression.parse(source);
+    return Expression.parse(source, dialect);
   } catch (err) {
     throw atField(err, field);
   }

@@ -21,7 +21,7 @@ export type PandasTransformConfig = z.infer<typeof pandasTransformConfigSchema>;
 export function buildPandasTransform(config: PandasTransformConfig): TransformFn {
   const drop = config.drop_columns ?? [];
   const rename = config.rename_columns ?? {};
-  const filter = config.filter_query === undefined ? undefined : filterWith(parseCondition(config.filter_query, 'config.filter_query'));
+  const filter = config.filter_query === undefined ? undefined : filterWith(parseCondition(config.filter_query, 'config.filter_query', 'pandas'));
   return (batch, ctx) => {
     const reshaped = renameColumns(dropColumns(batch, drop, 'pandas_transform drop_columns'), rename, 'pandas_transform', true);
     return filter ? filter(reshaped, ctx) : reshaped;

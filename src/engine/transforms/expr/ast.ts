@@ -1,7 +1,7 @@
 /**
  * The expression AST. Every node carries the 0-based source span [pos, end) so type errors found later,
- * when the expression meets a batch's schema, still point at the right place. New constructs (function
- * calls, case/when, casts — issue 6) are new `kind`s; nothing switches on kinds without a default error.
+ * when the expression meets a batch's schema, still point at the right place. A new construct is a new
+ * `kind`; nothing switches on kinds without a default error.
  */
 export type ArithmeticOp = '+' | '-' | '*' | '/' | '%';
 export type ComparisonOp = '=' | '!=' | '<' | '<=' | '>' | '>=';

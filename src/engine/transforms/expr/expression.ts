@@ -4,6 +4,7 @@ import { columnsOf, type Expr } from './ast.js';
 import { bindExpression, frameFor, type Bound } from './compile.js';
 import { expressionError } from './expr-error.js';
 import { parseExpression } from './parser.js';
+import type { Dialect } from './tokenizer.js';
 import { TYPE_NAMES, type Val } from './values.js';
 
 /**
@@ -20,8 +21,8 @@ export class Expression {
   ) {}
 
   /** Throws VALIDATION_FAILED with the position and what was expected. */
-  static parse(source: string): Expression {
-    return new Expression(source, parseExpression(source));
+  static parse(source: string, dialect: Dialect = 'sql'): Expression {
+    return new Expression(source, parseExpression(source, dialect));
   }
 
   get columns(): string[] {

@@ -1,7 +1,7 @@
 import type { ArithmeticOp, CastTarget, ComparisonOp, Expr, LiteralValue } from './ast.js';
 import { expressionError } from './expr-error.js';
 import { arityText, FUNCTION_ARITY } from './function-signatures.js';
-import { tokenize, type Token } from './tokenizer.js';
+import { tokenize, type Dialect, type Token } from './tokenizer.js';
 
 /**
  * A Pratt parser for SynqX expressions: SQL-like (`a = 1 and b is not null`) and the original pandas
@@ -15,6 +15,7 @@ const BP = { or: 10, and: 20, not: 30, compare: 40, concat: 45, additive: 50, mu
 const COMPARISONS: ReadonlySet<string> = new Set(['=', '!=', '<', '<=', '>', '>=']);
 const PREDICATE_WORDS: ReadonlySet<string> = new Set(['in', 'between', 'like', 'ilike']);
 const NOT_YET: ReadonlySet<string> = new Set(['when', 'then', 'else', 'end', 'as', 'escape']);
+const TYPED_LITERALS: Readonly<Record<string, CastTarget>> = { date: 'date', timestamp: 'timestamp', timestamptz: 'timestamp' };
 const CAST_TARGETS: Readonly<Record<string, CastTarget>> = {
   int: 'int', integer: 'int', int4: 'int', smallint: 'int', int2: 'int',
   bigint: 'bigint', int8: 'bigint',
@@ -25,8 +26,8 @@ const CAST_TARGETS: Readonly<Record<string, CastTarget>> = {
 };
 const START_OF_VALUE = ['a column', 'a literal', '(', 'not', '-'];
 
-export function parseExpression(src: string): Expr {
-  const parser = new Parser(tokenize(src));
+export function parseExpression(src: string, dialect: Dialect = 'sql'): Expr {
+  const parser = new Parser(tokenize(src, dialect), dialect);
   const expr = parser.expression(0);
   const next = parser.peek();
   if (next.kind !== 'eof') {
@@ -40,7 +41,10 @@ export function parseExpression(src: string): Expr {
 
 class Parser {
   private at = 0;
-  constructor(private readonly tokens: Token[]) {}
+  constructor(
+    private readonly tokens: Token[],
+    private readonly dialect: Dialect,
+  ) {}
 
   peek(offset = 0): Token {
     return this.tokens[Math.min(this.at + offset, this.tokens.length - 1)]!;
@@ -65,16 +69,25 @@ class Parser {
   expression(minBp: number): Expr {
     let left = this.prefix();
     let compared = false;
+    let chain: (Expr & { kind: 'binary' }) | undefined;
     for (;;) {
       const t = this.peek();
       const bp = this.infixBp(t);
       if (bp === undefined || bp <= minBp) break;
       if (bp === BP.compare) {
+        if (chain && this.dialect === 'pandas' && COMPARISONS.has(t.value)) {
+          // pandas chains comparisons: `18 < age < 65` is `18 < age and age < 65`.
+          const next = this.predicate(chain.right) as Expr & { kind: 'binary' };
+          left = { kind: 'binary', op: 'and', opPos: t.pos, left, right: next, pos: left.pos, end: next.end };
+          chain = next;
+          continue;
+        }
         if (compared) {
           throw expressionError('expression_syntax', t.pos, `${describe(t)} cannot follow a comparison; combine comparisons with 'and'`, ['and', 'or']);
         }
         compared = true;
         left = this.predicate(left);
+        chain = left.kind === 'binary' && COMPARISONS.has(left.op) ? left : undefined;
         continue;
       }
       this.next();
@@ -271,6 +284,12 @@ class Parser {
         return { kind: 'column', name: t.value, quoted: true, pos: t.pos, end: t.end };
       case 'ident':
         if (this.peek().kind === 'op' && this.peek().value === '(') return this.call(t);
+        if (this.peek().kind === 'string' && TYPED_LITERALS[t.value.toLowerCase()]) {
+          // SQL typed literals: `date '2024-01-31'` is cast('2024-01-31' as date), checked the same way.
+          const text = this.next();
+          const operand: Expr = { kind: 'literal', literal: { type: 'string', value: text.value }, pos: text.pos, end: text.end };
+          return { kind: 'cast', operand, target: TYPED_LITERALS[t.value.toLowerCase()]!, pos: t.pos, end: text.end };
+        }
         return { kind: 'column', name: t.value, quoted: false, pos: t.pos, end: t.end };
       case 'keyword': {
         const literal = keywordLiteral(t.value);

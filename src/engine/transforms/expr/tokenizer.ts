@@ -20,8 +20,7 @@ export interface Token {
 }
 
 /**
- * Reserved words, case-insensitive. `case … cast … as` are reserved already although the parser does not
- * use them yet (issue 6), so that adding them later cannot change the meaning of an accepted expression.
+ * Reserved words, case-insensitive: quote them ("end") to use them as column names.
  */
 export const KEYWORDS: ReadonlySet<string> = new Set([
   'and', 'or', 'not', 'is', 'null', 'true', 'false', 'in', 'between', 'like', 'ilike', 'escape',
@@ -39,7 +38,14 @@ const isIdentStart = (c: string) => /[A-Za-z_\u00C0-\uFFFF]/.test(c);
 const isIdentPart = (c: string) => /[A-Za-z0-9_$\u00C0-\uFFFF]/.test(c);
 const isDigit = (c: string) => c >= '0' && c <= '9';
 
-export function tokenize(src: string): Token[] {
+/**
+ * 'sql' (default): "double quotes" name a column, as in SQL. 'pandas' (the original SynqX's
+ * `filter_query`, a pandas DataFrame.query string): "double quotes" are a string like 'single' ones,
+ * and only `backticks` name a column.
+ */
+export type Dialect = 'sql' | 'pandas';
+
+export function tokenize(src: string, dialect: Dialect = 'sql'): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < src.length) {
@@ -56,8 +62,8 @@ export function tokenize(src: string): Token[] {
       tokens.push({ kind: 'number', value: text, text, pos: start, end: i });
       continue;
     }
-    if (c === "'") {
-      const [value, end] = scanQuoted(src, i, "'", 'string');
+    if (c === "'" || (c === '"' && dialect === 'pandas')) {
+      const [value, end] = scanQuoted(src, i, c, 'string');
       i = end;
       tokens.push({ kind: 'string', value, text: src.slice(start, i), pos: start, end: i });
       continue;

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { Bool, Float64, Int32, Utf8 } from 'apache-arrow';
+import { Bool, Float64, Int32, Utf8, type RecordBatch } from 'apache-arrow';
 import { FIELD_META_PG_TYPE } from '../../../../src/core/data-ports.js';
 import { SynqxError, type FieldProblem } from '../../../../src/core/errors.js';
 import { buildTransform, validateTransformConfig } from '../../../../src/engine/transforms/registry.js';
@@ -17,7 +17,7 @@ const batch = makeBatch({
 });
 
 function batchRows(name: string, config: unknown) {
-  return rowsOf(buildTransform(name, config)(batch, { now: new Date(0), nodeId: 'n1' }));
+  return rowsOf(buildTransform(name, config)(batch, { now: new Date(0), nodeId: 'n1' }) as RecordBatch);
 }
 
 function streamRows(name: string, config: unknown, inputs = [[batch]]) {
@@ -79,7 +79,7 @@ test('fill_nulls: value fills every column it fits, or just the named columns; a
 test('fill_nulls with one value leaves numeric-as-text and other text-carried types alone unless it fits them', (t) => {
   const typed = (pgType: string, values: (string | null)[]) => col(new Utf8(), values, { [FIELD_META_PG_TYPE]: pgType });
   const b = makeBatch({ amount: typed('numeric(12,2)', [null, '1.50']), doc: typed('jsonb', [null, '{}']), note: typed('character varying(20)', [null, 'x']) });
-  const run = (config: unknown) => rowsOf(buildTransform('fill_nulls', config)(b, { now: new Date(0), nodeId: 'n1' }));
+  const run = (config: unknown) => rowsOf(buildTransform('fill_nulls', config)(b, { now: new Date(0), nodeId: 'n1' }) as RecordBatch);
   t.deepEqual(run({ value: 'none' })[0], { amount: null, doc: null, note: 'none' });
   t.deepEqual(run({ value: 0 })[0], { amount: '0', doc: null, note: null });
   const err = t.throws(() => run({ values: { amount: 'none' } })) as SynqxError;
@@ -96,4 +96,10 @@ test('both spellings at once, or neither where one is required, is a 422-style p
   t.deepEqual(fields('fill_nulls', { values: { a: 1 }, columns: ['a'] }), ['config.columns']);
   t.deepEqual(fields('sort', { by: ['a', 'b'], ascending: [true] }), ['config.ascending']);
   t.deepEqual(fields('aggregate', { aggregates: { score: 'median' } }), ['config.aggregates.score']);
+});
+
+test('pandas_transform filter_query reads "double quotes" as strings (pandas), filter reads them as column names (SQL)', (t) => {
+  t.deepEqual(batchRows('pandas_transform', { filter_query: 'name == "a" and score > 1' }).map((r) => r.id), [1, 1]);
+  t.deepEqual(batchRows('pandas_transform', { filter_query: '1 < id <= 2' }).map((r) => r.id), [2, 2]);
+  t.deepEqual(batchRows('filter', { condition: '"name" = \'a\'' }).map((r) => r.id), [1, 1]);
 });

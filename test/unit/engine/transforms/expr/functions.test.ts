@@ -77,6 +77,10 @@ const cases: [string, unknown[]][] = [
   ["substr(s, null)", [N, N, N, N]],
   ["concat(s, '/', i, '/', b)", [' Hello /1/t', 'wörld/-2/f', '//', 'a-b-a/4/t']],
   ['concat(null, ts)', ['2024-01-01 00:00:00', '2024-06-15 13:45:30.25', '', '2023-12-31 23:59:59']],
+  // typed literals
+  ["d = date '2024-02-29'", [false, true, N, false]],
+  ["ts >= timestamp '2024-06-01 00:00:00'", [false, true, N, false]],
+  ["coalesce(d, date '2000-01-01') < date '2024-01-01'", [false, false, true, true]],
   // `||`: concat's text, SQL's NULL rule; binds tighter than comparison, looser than `+`
   ["s || '/' || i", [' Hello /1', 'wörld/-2', N, 'a-b-a/4']],
   ["'n' || i + 1", ['n2', 'n-1', N, 'n5']],
@@ -221,4 +225,20 @@ test('a cast failing inside a case branch reports the row of the batch, not of t
   t.is(err.message, "cannot cast 'x1' to int (row 4 of the batch, at position 22)");
   const nested = t.throws(() => rows("case when i is not null then case when i > 0 then cast(n as int) end end")) as SynqxError;
   t.regex(nested.message, /cannot cast 'x1' to int \(row 4 of the batch/);
+});
+
+test("pandas filter_query dialect: double quotes are strings, backticks name columns, comparisons chain", (t) => {
+  const pandas = (src: string) => {
+    const v = Expression.parse(src, 'pandas').evaluate(batch, { now: NOW });
+    const get = cellGetter(v);
+    return Array.from({ length: batch.numRows }, (_, i) => get(i));
+  };
+  t.deepEqual(pandas('s == "wörld" | i == 4'), [false, true, N, true]);
+  t.deepEqual(pandas('`s` == "a-b-a"'), [false, false, N, true]);
+  t.deepEqual(pandas('-3 < i <= 1'), [true, true, N, false]);
+  t.deepEqual(pandas('0 < i < 5 < big'), [false, false, N, false]);
+  t.deepEqual(pandas('0 < f < 1 & b'), [false, false, N, true]);
+  // In SQL, double quotes name a column; chains are an error that says how to write them.
+  t.throws(() => Expression.parse('-3 < i <= 1'), { message: /cannot follow a comparison/ });
+  t.throws(() => Expression.parse('s == "wörld"').evaluate(batch, { now: NOW }), { message: /column "wörld" not found/ });
 });
