@@ -1,6 +1,7 @@
 import { SynqxError, type FieldProblem } from '../../core/errors.js';
 import { DEFAULT_EDGE_TYPE, isOperatorType, NODE_ID_PATTERN, OPERATOR_TYPES, type OperatorType } from '../../core/pipeline.js';
 import { allTransforms } from '../transforms/registry.js';
+import { explainedIssues } from '../transforms/config-problems.js';
 import { describeArity, inputArity, type TransformSpec } from '../transforms/transform-spec.js';
 import { findCycles, nodesReaching, sharedUpstream, topologicalOrder, type GraphEdge, type GraphNode } from './graph.js';
 
@@ -121,7 +122,7 @@ interface NodeInfo {
 export function compilePlan(version: PlanInput, ctx: CompileContext): CompileResult {
   const errors: FieldProblem[] = [];
   const warnings: FieldProblem[] = [];
-  const err = (field: string, error_type: string, message: string) => errors.push({ field, message, error_type });
+  const err: Report = (field, error_type, message, extra) => errors.push({ ...extra, field, message, error_type });
   const warn = (field: string, error_type: string, message: string) => warnings.push({ field, message, error_type });
   const transforms = ctx.transforms ?? allTransforms();
 
@@ -199,7 +200,8 @@ export function compilePlan(version: PlanInput, ctx: CompileContext): CompileRes
   return { ok: true, plan, warnings };
 }
 
-type Report = (field: string, error_type: string, message: string) => void;
+/** `extra` carries what a problem knows beyond its message, e.g. an expression error's position and expected tokens. */
+type Report = (field: string, error_type: string, message: string, extra?: object) => void;
 
 function checkNode(info: NodeInfo, f: string, connectorTypes: readonly string[], transforms: readonly TransformSpec[], err: Report): void {
   const { node } = info;
@@ -233,9 +235,10 @@ function checkNode(info: NodeInfo, f: string, connectorTypes: readonly string[],
       if (parsed.success) {
         info.config = parsed.data;
         // Building the live transform parses its expressions, so a syntax error is a 422 now, with its position.
-        for (const p of buildProblems(spec, node.config ?? {})) err(`${f}.${p.field}`, p.error_type, `${spec.name} config: ${p.message}`);
+        // Spread, so an expression problem keeps its `position` and `expected`.
+        for (const p of buildProblems(spec, node.config ?? {})) err(`${f}.${p.field}`, p.error_type, `${spec.name} config: ${p.message}`, p);
       } else {
-        for (const issue of parsed.error.issues) {
+        for (const issue of explainedIssues(parsed.error)) {
           const path = [`${f}.config`, ...issue.path.map(String)].join('.');
           err(path, 'invalid_config', `${spec.name} config: ${issue.message}`);
         }

@@ -15,9 +15,14 @@ function explain(issue: Issue): Issue[] {
   return best.flatMap((i) => explain({ ...i, path: [...issue.path, ...i.path] } as Issue));
 }
 
+/** A zod error's issues, with failed unions replaced by what their closest alternative found. */
+export function explainedIssues(error: z.ZodError): Issue[] {
+  return error.issues.flatMap(explain);
+}
+
 /** Zod issues as API field problems, each under `config.…`. */
 export function configProblems(error: z.ZodError): FieldProblem[] {
-  return error.issues.flatMap(explain).map((issue) => ({
+  return explainedIssues(error).map((issue) => ({
     field: ['config', ...issue.path.map(String)].join('.'),
     message: issue.message,
     error_type: issue.code,

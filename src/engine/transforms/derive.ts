@@ -2,7 +2,7 @@ import { Bool, Field, Float64, Int64, makeData, Null, TimestampMicrosecond, type
 import { z } from 'zod';
 import { SynqxError } from '../../core/errors.js';
 import { setColumn, utf8Data } from './column-data.js';
-import { parseCondition } from './filter.js';
+import { parseConditions } from './filter.js';
 import type { Expression } from './expr/expression.js';
 import type { TransformFn } from './transform.js';
 
@@ -86,7 +86,9 @@ export function valToData(v: Val, n: number): Data {
  * exact integers → Int64, text → Utf8, timestamp → Timestamp[µs, UTC].
  */
 export function buildDerive(config: DeriveConfig): TransformFn {
-  const exprs: [string, Expression][] = Object.entries(config.columns).map(([name, source]) => [name, parseCondition(source, `config.columns.${name}`)]);
+  const names = Object.keys(config.columns);
+  const parsed = parseConditions(names.map((name) => [`config.columns.${name}`, config.columns[name]!] as const));
+  const exprs = names.map((name, i) => [name, parsed[i]!] as const);
   return (batch: RecordBatch, ctx) => {
     const n = batch.numRows;
     let out = batch;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SynqxError, type FieldProblem } from '../../core/errors.js';
 import { atField } from './expr/expr-error.js';
 import { Expression } from './expr/expression.js';
 import type { Dialect } from './expr/tokenizer.js';
@@ -16,6 +17,22 @@ export function parseCondition(source: string, field: string, dialect: Dialect =
   } catch (err) {
     throw atField(err, field);
   }
+}
+
+/** Several expressions (derive's columns): every syntax error of every one in a single VALIDATION_FAILED. */
+export function parseConditions(sources: readonly (readonly [field: string, source: string])[]): Expression[] {
+  const problems: FieldProblem[] = [];
+  const parsed = sources.map(([field, source]) => {
+    try {
+      return parseCondition(source, field);
+    } catch (err) {
+      if (!(err instanceof SynqxError) || err.code !== 'VALIDATION_FAILED' || !Array.isArray(err.details)) throw err;
+      problems.push(...(err.details as FieldProblem[]));
+      return undefined;
+    }
+  });
+  if (problems.length > 0) throw SynqxError.validation(problems, problems.map((p) => `${p.field}: ${p.message}`).join('; '));
+  return parsed as Expression[];
 }
 
 /** Keeps the rows where the condition is true; false and NULL drop the row (SQL WHERE). */

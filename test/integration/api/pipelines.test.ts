@@ -408,6 +408,35 @@ test('validate: the published version, a stored version, or a candidate; 200 wit
   t.deepEqual(stale.body.errors.map((e: any) => e.error_type), ['connection_deleted', 'connection_deleted']);
 });
 
+test('a bad expression is a 422 naming the config key, the position and what was expected; every one at once', async (t) => {
+  const { app, seed } = await appWithAssets(t);
+  const version: { nodes: Record<string, unknown>[]; edges: unknown[] } = simpleVersion(seed);
+  version.nodes[1] = { ...version.nodes[1]!, config: { condition: 'age >' } };
+  version.nodes.splice(2, 0, {
+    node_id: 'd', name: 'D', operator_type: 'transform', operator_class: 'derive', config: { columns: { x: 'upper(name', y: "date 'x' +" } }, order_index: 2,
+  });
+  version.edges = [
+    { from_node_id: 'e', to_node_id: 'f' },
+    { from_node_id: 'f', to_node_id: 'd' },
+    { from_node_id: 'd', to_node_id: 'l' },
+  ];
+  const r = await app.api('POST', '/api/v1/pipelines', { name: 'bad expressions', initial_version: version });
+  t.is(r.status, 422, r.text);
+  const filter = problem(r.body, 'initial_version.nodes.1.config.condition');
+  t.like(filter, { error_type: 'expression_syntax', position: 6 });
+  t.true(filter.expected.includes('a column'), JSON.stringify(filter));
+  t.regex(filter.message, /unexpected end of expression; expected a column, a literal, '\(', 'not' or '-' \(at position 6\)/);
+  t.like(problem(r.body, 'initial_version.nodes.2.config.columns.x'), { error_type: 'expression_syntax', position: 11 });
+  t.like(problem(r.body, 'initial_version.nodes.2.config.columns.y'), { error_type: 'expression_syntax', position: 11 });
+
+  // validate answers the same problems in the original contract's shape (200, valid: false).
+  const created = await app.api('POST', '/api/v1/pipelines', README_PAYLOAD);
+  const v = await app.api('POST', `/api/v1/pipelines/${created.body.id}/validate`, version);
+  t.is(v.status, 200);
+  t.false(v.body.valid);
+  t.like(v.body.errors.find((e: any) => e.field === 'nodes.1.config.condition'), { position: 6, error_type: 'expression_syntax' });
+});
+
 test('stats and metrics answer zeros before anything ran', async (t) => {
   const { app } = await appWithAssets(t);
   const created = await app.api('POST', '/api/v1/pipelines', README_PAYLOAD);

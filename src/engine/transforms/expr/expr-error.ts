@@ -6,6 +6,12 @@ export interface ExpressionProblem extends FieldProblem {
   expected?: string[];
 }
 
+/** `a column, a literal, '(' or 'not'`: phrases as they are, tokens quoted. */
+function oneOf(items: string[]): string {
+  const shown = items.map((x) => (/\s|'/.test(x) ? x : `'${x}'`));
+  return shown.length === 1 ? shown[0]! : `${shown.slice(0, -1).join(', ')} or ${shown.at(-1)}`;
+}
+
 /**
  * Syntax and type errors in an expression. They are user errors found while validating (VALIDATION_FAILED,
  * answered with 422); `field` is filled in by whoever knows which config key held the expression.
@@ -17,7 +23,9 @@ export function expressionError(
   expected?: string[],
 ): SynqxError {
   const position = pos + 1;
-  const text = `${message} (at position ${position})`;
+  // Say what would have fit, unless the message already does ("expected ')', found …").
+  const hint = expected && expected.length > 0 && !/\bexpected\b/.test(message) ? `; expected ${oneOf(expected)}` : '';
+  const text = `${message}${hint} (at position ${position})`;
   const problem: ExpressionProblem = { field: 'expression', message: text, error_type: kind, position };
   if (expected) problem.expected = expected;
   return new SynqxError('VALIDATION_FAILED', text, { details: [problem] });
