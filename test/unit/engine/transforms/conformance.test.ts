@@ -12,14 +12,16 @@ import { col, makeBatch, rowsOf, snapshotBuffers } from '../../../helpers/arrow-
 // `nullRows`: rows left from two all-NULL rows (a condition on NULL is NULL, which drops the row).
 // `filled`: columns the transform fills, so they are non-NULL after the all-NULL batch.
 // `rejected`: rows of the 4-row input a row-rejecting transform (validate, type_cast) turns away.
-const samples: Record<string, { config: unknown; bad: unknown[]; nullRows: number; filled?: string[]; rejected?: number }> = {
+// `filtered`: rows of the 4-row input a filtering transform drops (records_filtered).
+const samples: Record<string, { config: unknown; bad: unknown[]; nullRows: number; filled?: string[]; rejected?: number; filtered?: number }> = {
   noop: { config: {}, bad: [{ unknown: 1 }], nullRows: 2 },
   map: { config: { rename: { a: 'x' }, drop: ['b'] }, bad: [{ rename: { a: 1 } }, { drops: ['b'] }, { drop: [] }, { rename: { a: 'x' }, drop: ['a'] }], nullRows: 2 },
-  filter: { config: { condition: 'a > 1' }, bad: [{ condition: '' }, {}, { cond: 'a > 1' }, { condition: 'a >' }], nullRows: 0 },
+  filter: { config: { condition: 'a > 1' }, bad: [{ condition: '' }, {}, { cond: 'a > 1' }, { condition: 'a >' }], nullRows: 0, filtered: 2 },
   pandas_transform: {
     config: { drop_columns: ['b'], rename_columns: { a: 'x' }, filter_query: 'x > 1' },
     bad: [{ filter_query: 5 }, { drop_columns: 'b' }, { filter_query: "x = 'open" }, { extra: true }],
     nullRows: 0,
+    filtered: 2,
   },
   select: { config: { columns: ['c', 'a'] }, bad: [{ columns: [] }, { columns: ['a', 'a'] }, { cols: ['a'] }, { columns: 'a' }], nullRows: 2 },
   drop_columns: { config: { columns: ['b'] }, bad: [{ columns: [] }, {}, { columns: [1] }, { columns: ['b'], extra: 1 }], nullRows: 2 },
@@ -142,13 +144,21 @@ for (const [name, sample] of Object.entries(samples)) {
     t.deepEqual(rowsOf(batch), rowsBefore);
   });
 
-  test(`${name}: counters add up (rows out + rows rejected ≤ rows in; rejected rows are input rows + the reason)`, (t) => {
+  test(`${name}: many batches give the rows one batch gives, in order`, (t) => {
+    const fn = buildTransform(name, sample.config);
+    const whole = splitOutput(fn(input(), ctx));
+    const parts = [input().slice(0, 1), input().slice(1, 1), input().slice(1, 3), input().slice(3, 4)].map((b) => splitOutput(fn(b, ctx)));
+    t.deepEqual(parts.flatMap((p) => rowsOf(p.kept)), rowsOf(whole.kept));
+    t.deepEqual(parts.flatMap((p) => rowsOf(p.rejected)), rowsOf(whole.rejected));
+  });
+
+  test(`${name}: counters add up (in = out + filtered + error; rejected rows are input rows + the reason)`, (t) => {
     const batch = input();
     const { kept, rejected } = splitOutput(buildTransform(name, sample.config)(batch, ctx));
     const out = kept?.numRows ?? 0;
     const errors = rejected?.numRows ?? 0;
     t.is(errors, sample.rejected ?? 0);
-    t.true(out + errors <= batch.numRows);
+    t.is(batch.numRows - out - errors, sample.filtered ?? 0, 'records_filtered is what is neither out nor error');
     if (sample.rejected !== undefined) t.is(out + errors, batch.numRows, 'a rejecting transform neither filters nor duplicates rows');
     if (!rejected) return;
     t.deepEqual(rejected.schema.fields.map((f) => [f.name, String(f.type)]), rejectedSchema(batch.schema).fields.map((f) => [f.name, String(f.type)]));
