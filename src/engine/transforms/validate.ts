@@ -198,12 +198,39 @@ function compileRule(rule: Rule, at: number, problems: FieldProblem[]): Compiled
         expr,
         bind(batch, ctx) {
           // Like a filter: only a true condition passes; false and NULL fail the row.
-          const mask = batch.numRows === 0 ? (expr!.bindPredicate(batch.schema), new Uint8Array(0)) : expr!.predicateMask(batch, ctx);
+          if (batch.numRows === 0) expr!.bindPredicate(batch.schema);
+          let mask: Uint8Array;
+          try {
+            mask = batch.numRows === 0 ? new Uint8Array(0) : expr!.predicateMask(batch, ctx);
+          } catch (err) {
+            // A value the condition cannot evaluate (a failed cast, a division by zero) is that row's
+            // failure, so it can be quarantined with the reason; find the rows one by one, off the hot path.
+            if (!(err instanceof SynqxError) || err.code !== 'DATA_ERROR') throw err;
+            return rowByRow(batch, (row) => expr!.predicateMask(row, ctx)[0] === 1, rule);
+          }
           return { fails: (i) => mask[i] === 0, reason: () => failedOn(rule, `: ${rule.condition} is not true`) };
         },
       };
     }
   }
+}
+
+/** The condition evaluated on each row alone: a row whose evaluation fails fails the rule with that error. */
+function rowByRow(batch: RecordBatch, passes: (row: RecordBatch) => boolean, rule: Rule & { rule: 'expression' }): BoundRule {
+  const errors = new Map<number, string>();
+  const ok = new Uint8Array(batch.numRows);
+  for (let i = 0; i < batch.numRows; i++) {
+    try {
+      ok[i] = passes(batch.slice(i, i + 1)) ? 1 : 0;
+    } catch (err) {
+      if (!(err instanceof SynqxError) || err.code !== 'DATA_ERROR') throw err;
+      errors.set(i, err.message);
+    }
+  }
+  return {
+    fails: (i) => ok[i] === 0,
+    reason: (i) => failedOn(rule, errors.has(i) ? `: ${rule.condition} cannot be evaluated: ${errors.get(i)}` : `: ${rule.condition} is not true`),
+  };
 }
 
 /**

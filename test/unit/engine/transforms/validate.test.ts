@@ -145,3 +145,17 @@ test('bad patterns and expressions are all reported at validation, with their fi
   const shape = validateTransformConfig('validate', { rules: [{ column: 'a', rule: 'in_list', values: [] }, { column: 'a', rule: 'max', pattern: 'x' }] });
   t.deepEqual(shape.map((p) => p.field).sort(), ['config.rules.0.values', 'config.rules.1', 'config.rules.1.value'].sort());
 });
+
+test('a row an expression rule cannot evaluate (division by zero, failed cast) is that row\'s failure, quarantined with the error', (t) => {
+  const batch = makeBatch({ id: col(new Int32(), [1, 2, 3, 4]), qty: col(new Int32(), [5, 0, null, -2]), code: col(new Utf8(), ['7', '8', 'x', '9']) });
+  const { kept, rejected } = quarantine([{ rule: 'expression', condition: '10 / qty > 1' }, { rule: 'expression', condition: 'cast(code as int) > 0' }], batch);
+  // Row 2 divides by zero, row 3's code is not a number (and its qty is NULL), row 4 is negative.
+  t.deepEqual(ids(kept), [1]);
+  t.deepEqual(ids(rejected), [2, 3, 4]);
+  const why = reasons(rejected) as string[];
+  t.regex(why[0]!, /10 \/ qty > 1 cannot be evaluated: division by zero/);
+  t.regex(why[1]!, /10 \/ qty > 1 is not true; .*cast\(code as int\) > 0 cannot be evaluated: .*'x'/);
+  t.regex(why[2]!, /10 \/ qty > 1 is not true/);
+  const failing = t.throws(() => buildTransform('validate', { rules: [{ rule: 'expression', condition: '10 / qty > 1' }] })(batch, ctx)) as SynqxError;
+  t.regex(failing.message, /division by zero/, "on_error 'fail' still fails the step, naming the cause");
+});
