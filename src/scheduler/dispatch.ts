@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../platform/logger.js';
+import type { DispatchServices } from '../services/dispatch-services.js';
 import type { JobProducer } from '../services/job-producer.js';
 import type { JobRunner } from '../services/job-runner.js';
 import { MetricsService } from '../services/metrics-service.js';
@@ -41,6 +42,15 @@ type Engine =
   | { kind: 'bullmq'; redis: Redis; producer: BullProducer; sync: BullScheduleSync }
   | { kind: 'embedded'; producer: InProcessDispatcher; schedulers: Set<CronTimerScheduler>; worker?: WorkerHandle };
 
+function dispatchServices(deps: DispatchDeps, producer: JobProducer): DispatchServices {
+  const { db, logger, config } = deps;
+  return {
+    runs: new RunService({ db, logger, producer, pollMs: config.pollMs }),
+    schedules: new ScheduleService({ db, logger, producer }),
+    metrics: new MetricsService({ db, producer }),
+  };
+}
+
 /**
  * The dispatch side of one process: the producer (BullMQ with REDIS_URL, else in process) and the
  * use cases built on it. Workers and schedulers are started from it (`startWorker`,
@@ -56,11 +66,11 @@ export class Dispatch {
   private constructor(
     private readonly deps: DispatchDeps,
     private readonly engine: Engine,
+    services: DispatchServices,
   ) {
-    const { db, logger, config } = deps;
-    this.runs = new RunService({ db, logger, producer: engine.producer, pollMs: config.pollMs });
-    this.schedules = new ScheduleService({ db, logger, producer: engine.producer });
-    this.metrics = new MetricsService({ db, producer: engine.producer });
+    this.runs = services.runs;
+    this.schedules = services.schedules;
+    this.metrics = services.metrics;
     if (deps.pipelines) this.followPipelineChanges(deps.pipelines);
   }
 
@@ -83,12 +93,13 @@ export class Dispatch {
     const { config, logger } = deps;
     if (!config.redisUrl) {
       const producer = new InProcessDispatcher({ logger, capacity: config.localQueueCapacity, retryBackoffMs: config.retryBackoffMs });
-      return new Dispatch(deps, { kind: 'embedded', producer, schedulers: new Set() });
+      return new Dispatch(deps, { kind: 'embedded', producer, schedulers: new Set() }, dispatchServices(deps, producer));
     }
     const redis = createRedis(config.redisUrl, 'producer', logger);
     const producer = new BullProducer(redis, { prefix: config.queuePrefix, retryBackoffMs: config.retryBackoffMs });
-    const sync = new BullScheduleSync(deps.db, redis, config.queuePrefix, logger);
-    return new Dispatch(deps, { kind: 'bullmq', redis, producer, sync });
+    const services = dispatchServices(deps, producer);
+    const sync = new BullScheduleSync(services.schedules, redis, config.queuePrefix, logger);
+    return new Dispatch(deps, { kind: 'bullmq', redis, producer, sync }, services);
   }
 
   get mode(): JobProducer['mode'] {
@@ -139,7 +150,7 @@ export class Dispatch {
       const handle = await startBullScheduler({ db, logger, config, schedulerId, sync: engine.sync, schedules: this.schedules, producer: engine.producer });
       return this.track(handle);
     }
-    const scheduler = new CronTimerScheduler({ db, logger, schedules: this.schedules, schedulerId, resyncMs: config.scheduleSyncMs });
+    const scheduler = new CronTimerScheduler({ logger, schedules: this.schedules, schedulerId, resyncMs: config.scheduleSyncMs });
     await scheduler.start();
     engine.schedulers.add(scheduler);
     const handle: SchedulerHandle = {
