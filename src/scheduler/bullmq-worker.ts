@@ -1,10 +1,10 @@
 import { DelayedError, UnrecoverableError, Worker, type Queue } from 'bullmq';
 import type { Logger } from '../platform/logger.js';
+import { JobExecutor } from '../services/job-executor.js';
 import type { JobRunner } from '../services/job-runner.js';
 import type { Db } from '../store/db.js';
 import { watchCancelRequests } from './cancel-watch.js';
 import type { DispatchConfig } from './dispatch-config.js';
-import { JobExecutor } from './job-executor.js';
 import { cancelChannel, RUNS_QUEUE, type RunJobData } from './queue-names.js';
 import { closeRedis, createRedis } from './redis-connection.js';
 import { onBullFailed, onBullStalled, type RecoveryContext } from './stall-recovery.js';
@@ -79,7 +79,7 @@ export async function startBullWorker(d: BullWorkerDeps): Promise<WorkerHandle> 
     if (Number.isSafeInteger(id)) executor.stop(id, 'cancel');
   });
   await subscriber.subscribe(cancelChannel(config.queuePrefix));
-  const stopPoll = watchCancelRequests(d.db, executor, config.cancelPollMs, log);
+  const stopPoll = watchCancelRequests(executor, config.cancelPollMs, log);
   await worker.waitUntilReady();
   log.info({ concurrency: d.concurrency, queue: RUNS_QUEUE, prefix: config.queuePrefix }, 'worker started (BullMQ)');
 

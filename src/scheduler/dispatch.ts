@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../platform/logger.js';
 import type { DispatchServices } from '../services/dispatch-services.js';
+import { JobExecutor } from '../services/job-executor.js';
 import type { JobProducer } from '../services/job-producer.js';
 import type { JobRunner } from '../services/job-runner.js';
 import { MetricsService } from '../services/metrics-service.js';
@@ -13,7 +14,6 @@ import { BullScheduleSync, startBullScheduler, type SchedulerHandle } from './bu
 import { startBullWorker, type WorkerHandle } from './bullmq-worker.js';
 import { CronTimerScheduler } from './cron-timer-scheduler.js';
 import type { DispatchConfig } from './dispatch-config.js';
-import { JobExecutor } from './job-executor.js';
 import { InProcessDispatcher } from './inprocess-dispatcher.js';
 import { watchCancelRequests } from './cancel-watch.js';
 import { closeRedis, createRedis } from './redis-connection.js';
@@ -125,7 +125,7 @@ export class Dispatch {
     const executor = new JobExecutor({ db, logger: log, runner: opts.runner, workerId });
     await recoverAfterCrash(db, engine.producer, log);
     engine.producer.attach(executor, concurrency);
-    const stopPoll = watchCancelRequests(db, executor, config.cancelPollMs, log);
+    const stopPoll = watchCancelRequests(executor, config.cancelPollMs, log);
     log.info({ concurrency }, 'worker started (in process)');
     const handle: WorkerHandle = {
       workerId,

@@ -1,8 +1,8 @@
 import type { Logger } from '../platform/logger.js';
+import type { JobExecutor } from '../services/job-executor.js';
 import type { JobProducer, QueueDepth, QueueJobRef } from '../services/job-producer.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { backoffMs } from './dispatch-config.js';
-import type { JobExecutor } from './job-executor.js';
 
 interface LocalItem {
   jobId: number;
