@@ -1,6 +1,7 @@
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../platform/logger.js';
+import { JobRecovery } from '../services/job-recovery.js';
 import type { PipelineSchedule, ScheduleService } from '../services/schedule-service.js';
 import type { Db } from '../store/db.js';
 import type { BullProducer } from './bullmq-producer.js';
@@ -106,7 +107,7 @@ export async function startBullScheduler(d: BullSchedulerDeps): Promise<Schedule
   );
   fireWorker.on('error', (err) => log.warn({ err: err.message }, 'schedule worker error'));
 
-  const ctx: RecoveryContext = { db: d.db, logger: log, queue: d.producer.queue, maxStalledCount: config.maxStalledCount };
+  const ctx: RecoveryContext = { recovery: new JobRecovery({ db: d.db, logger: log }), queue: d.producer.queue, maxStalledCount: config.maxStalledCount };
   const watchConnection = createRedis(url, 'worker', log);
   const watcher = new Worker(RUNS_QUEUE, null, {
     connection: watchConnection,

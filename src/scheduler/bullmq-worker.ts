@@ -1,6 +1,7 @@
 import { DelayedError, UnrecoverableError, Worker, type Queue } from 'bullmq';
 import type { Logger } from '../platform/logger.js';
 import { JobExecutor } from '../services/job-executor.js';
+import { JobRecovery } from '../services/job-recovery.js';
 import type { JobRunner } from '../services/job-runner.js';
 import type { Db } from '../store/db.js';
 import { watchCancelRequests } from './cancel-watch.js';
@@ -39,7 +40,7 @@ export async function startBullWorker(d: BullWorkerDeps): Promise<WorkerHandle> 
   const redisUrl = config.redisUrl!;
   const log = logger.child({ workerId: d.workerId });
   const executor = new JobExecutor({ db: d.db, logger: log, runner: d.runner, workerId: d.workerId });
-  const ctx: RecoveryContext = { db: d.db, logger: log, queue: d.queue, maxStalledCount: config.maxStalledCount };
+  const ctx: RecoveryContext = { recovery: new JobRecovery({ db: d.db, logger: log }), queue: d.queue, maxStalledCount: config.maxStalledCount };
   const connection = createRedis(redisUrl, 'worker', log);
   const worker = new Worker<RunJobData>(
     RUNS_QUEUE,

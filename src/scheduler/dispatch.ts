@@ -3,6 +3,7 @@ import type { Logger } from '../platform/logger.js';
 import type { DispatchServices } from '../services/dispatch-services.js';
 import { JobExecutor } from '../services/job-executor.js';
 import type { JobProducer } from '../services/job-producer.js';
+import { JobRecovery } from '../services/job-recovery.js';
 import type { JobRunner } from '../services/job-runner.js';
 import { MetricsService } from '../services/metrics-service.js';
 import type { PipelineService } from '../services/pipeline-service.js';
@@ -17,7 +18,6 @@ import type { DispatchConfig } from './dispatch-config.js';
 import { InProcessDispatcher } from './inprocess-dispatcher.js';
 import { watchCancelRequests } from './cancel-watch.js';
 import { closeRedis, createRedis } from './redis-connection.js';
-import { recoverAfterCrash } from './stall-recovery.js';
 import { PROCESS_WORKER_ID } from './worker-id.js';
 
 export type { SchedulerHandle } from './bullmq-scheduler.js';
@@ -123,7 +123,7 @@ export class Dispatch {
     if (engine.worker) throw new Error('an in-process worker is already running');
     const log = logger.child({ workerId });
     const executor = new JobExecutor({ db, logger: log, runner: opts.runner, workerId });
-    await recoverAfterCrash(db, engine.producer, log);
+    await new JobRecovery({ db, logger: log }).recoverAfterCrash((jobId, attempt) => engine.producer.enqueueAttempt(jobId, attempt));
     engine.producer.attach(executor, concurrency);
     const stopPoll = watchCancelRequests(executor, config.cancelPollMs, log);
     log.info({ concurrency }, 'worker started (in process)');

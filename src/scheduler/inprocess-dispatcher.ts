@@ -19,7 +19,7 @@ export interface InProcessOptions {
  * The embedded dispatcher (no REDIS_URL): a bounded in-memory queue drained by this process's
  * executor with a fixed concurrency. Same states, retries, backoff and cancel as the BullMQ path;
  * what it cannot do is survive the process: jobs it held are recovered from the jobs table at the
- * next start (see recoverAfterCrash).
+ * next start (see JobRecovery.recoverAfterCrash).
  */
 export class InProcessDispatcher implements JobProducer {
   readonly mode = 'embedded' as const;
