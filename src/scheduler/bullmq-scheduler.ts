@@ -1,9 +1,8 @@
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../platform/logger.js';
-import { JobRecovery } from '../services/job-recovery.js';
+import type { DispatchServiceFactory } from '../services/dispatch-service-factory.js';
 import type { PipelineSchedule, ScheduleService } from '../services/schedule-service.js';
-import type { Db } from '../store/db.js';
 import type { BullProducer } from './bullmq-producer.js';
 import type { DispatchConfig } from './dispatch-config.js';
 import { pipelineIdOfScheduler, RUNS_QUEUE, schedulerIdOf, SCHEDULES_QUEUE, type FireJobData } from './queue-names.js';
@@ -74,7 +73,7 @@ export class BullScheduleSync {
 }
 
 export interface BullSchedulerDeps {
-  db: Db;
+  serviceFactory: DispatchServiceFactory;
   logger: Logger;
   config: DispatchConfig;
   schedulerId: string;
@@ -107,7 +106,7 @@ export async function startBullScheduler(d: BullSchedulerDeps): Promise<Schedule
   );
   fireWorker.on('error', (err) => log.warn({ err: err.message }, 'schedule worker error'));
 
-  const ctx: RecoveryContext = { recovery: new JobRecovery({ db: d.db, logger: log }), queue: d.producer.queue, maxStalledCount: config.maxStalledCount };
+  const ctx: RecoveryContext = { recovery: d.serviceFactory.recovery(log), queue: d.producer.queue, maxStalledCount: config.maxStalledCount };
   const watchConnection = createRedis(url, 'worker', log);
   const watcher = new Worker(RUNS_QUEUE, null, {
     connection: watchConnection,

@@ -1,9 +1,7 @@
 import { DelayedError, UnrecoverableError, Worker, type Queue } from 'bullmq';
 import type { Logger } from '../platform/logger.js';
-import { JobExecutor } from '../services/job-executor.js';
-import { JobRecovery } from '../services/job-recovery.js';
+import type { DispatchServiceFactory } from '../services/dispatch-service-factory.js';
 import type { JobRunner } from '../services/job-runner.js';
-import type { Db } from '../store/db.js';
 import { watchCancelRequests } from './cancel-watch.js';
 import type { DispatchConfig } from './dispatch-config.js';
 import { cancelChannel, RUNS_QUEUE, type RunJobData } from './queue-names.js';
@@ -19,7 +17,7 @@ export interface WorkerHandle {
 }
 
 export interface BullWorkerDeps {
-  db: Db;
+  serviceFactory: DispatchServiceFactory;
   logger: Logger;
   config: DispatchConfig;
   runner: JobRunner;
@@ -39,8 +37,8 @@ export async function startBullWorker(d: BullWorkerDeps): Promise<WorkerHandle> 
   const { config, logger } = d;
   const redisUrl = config.redisUrl!;
   const log = logger.child({ workerId: d.workerId });
-  const executor = new JobExecutor({ db: d.db, logger: log, runner: d.runner, workerId: d.workerId });
-  const ctx: RecoveryContext = { recovery: new JobRecovery({ db: d.db, logger: log }), queue: d.queue, maxStalledCount: config.maxStalledCount };
+  const executor = d.serviceFactory.executor({ logger: log, runner: d.runner, workerId: d.workerId });
+  const ctx: RecoveryContext = { recovery: d.serviceFactory.recovery(log), queue: d.queue, maxStalledCount: config.maxStalledCount };
   const connection = createRedis(redisUrl, 'worker', log);
   const worker = new Worker<RunJobData>(
     RUNS_QUEUE,

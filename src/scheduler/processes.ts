@@ -1,6 +1,7 @@
 import { SynqxError } from '../core/errors.js';
 import type { AppConfig } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
+import { DispatchServiceFactory } from '../services/dispatch-service-factory.js';
 import type { JobRunner } from '../services/job-runner.js';
 import type { Db } from '../store/db.js';
 import { openMetadataDb } from '../store/open-db.js';
@@ -31,7 +32,7 @@ async function open(app: AppConfig, logger: Logger, env: NodeJS.ProcessEnv): Pro
   const config = loadDispatchConfig(env, app.redisUrl);
   const db = await openMetadataDb(app);
   try {
-    return { db, dispatch: await createDispatch({ db, logger, config }) };
+    return { db, dispatch: await createDispatch({ serviceFactory: new DispatchServiceFactory(db), logger, config }) };
   } catch (err) {
     await db.close().catch(() => {});
     throw err;
