@@ -7,11 +7,11 @@ import { isLoopbackHost, type AppConfig } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import { createDispatch, type Dispatch } from '../scheduler/dispatch.js';
 import { loadDispatchConfig } from '../scheduler/dispatch-config.js';
-import type { RunnerFactory } from '../scheduler/processes.js';
 import { createServices, type Services } from '../services/container.js';
 import { DispatchServiceFactory } from '../services/dispatch-service-factory.js';
 import type { Db } from '../store/db.js';
 import { openMetadataDb } from '../store/open-db.js';
+import type { RunnerFactory } from './processes.js';
 
 export interface RunningServer {
   server: Server;

@@ -3,11 +3,11 @@
  * REDIS_URL it is exactly `synqx worker` (startWorkerProcess); without, an embedded process that
  * also triggers TRIGGER_COUNT runs of TRIGGER_PIPELINE_ID (crash tests). SIGTERM drains. Prints JSON lines.
  */
+import { startWorkerProcess } from '../../src/bin/processes.js';
 import { loadConfig } from '../../src/platform/config.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { createDispatch } from '../../src/scheduler/dispatch.js';
 import { loadDispatchConfig } from '../../src/scheduler/dispatch-config.js';
-import { startWorkerProcess } from '../../src/scheduler/processes.js';
 import { DispatchServiceFactory } from '../../src/services/dispatch-service-factory.js';
 import { PgDb } from '../../src/store/pg-db.js';
 import { ScriptedJobRunner } from './scripted-job-runner.js';
