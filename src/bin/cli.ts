@@ -10,7 +10,7 @@ import { registerRunCommand } from './run-command.js';
 // loading them all costs over a second of start-up, which a one-shot `synqx copy` would pay for nothing.
 const serverParts = () => import('./server.js');
 const engineRunner = () => import('./engine-runner.js');
-const schedulerParts = () => import('../scheduler/processes.js');
+const processParts = () => import('./processes.js');
 
 loadDotenv({ quiet: true });
 
@@ -70,7 +70,7 @@ program
     runUntilSignal(async (config, logger) => {
       // Before the queue and the store are opened: a plugin that cannot load refuses the start.
       await installPlugins(config.pluginDir);
-      const [{ startWorkerProcess }, { engineRunnerFactory }] = await Promise.all([schedulerParts(), engineRunner()]);
+      const [{ startWorkerProcess }, { engineRunnerFactory }] = await Promise.all([processParts(), engineRunner()]);
       return startWorkerProcess(config, logger, engineRunnerFactory(config));
     }).catch(fail),
   );
@@ -78,7 +78,7 @@ program
 program
   .command('scheduler')
   .description('fire cron schedules and watch for stalled jobs (needs REDIS_URL and DATABASE_URL)')
-  .action(() => runUntilSignal(async (config, logger) => (await schedulerParts()).startSchedulerProcess(config, logger)).catch(fail));
+  .action(() => runUntilSignal(async (config, logger) => (await processParts()).startSchedulerProcess(config, logger)).catch(fail));
 
 program
   .command('vault')

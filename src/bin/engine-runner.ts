@@ -1,10 +1,10 @@
 import { TransformPool } from '../engine/runtime/transform-pool.js';
 import { installPlugins } from '../engine/transforms/plugins.js';
 import type { AppConfig } from '../platform/config.js';
-import type { RunnerFactory } from '../scheduler/processes.js';
 import { ConnectionService } from '../services/connection-service.js';
 import { createPipelineRunner } from '../services/pipeline-runner.js';
 import { PipelineService } from '../services/pipeline-service.js';
+import type { RunnerFactory } from './processes.js';
 
 /**
  * The JobRunner every worker uses: the data-plane engine over this process's vault and pipelines.

@@ -7,10 +7,11 @@ import { isLoopbackHost, type AppConfig } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import { createDispatch, type Dispatch } from '../scheduler/dispatch.js';
 import { loadDispatchConfig } from '../scheduler/dispatch-config.js';
-import type { RunnerFactory } from '../scheduler/processes.js';
 import { createServices, type Services } from '../services/container.js';
+import { DispatchServiceFactory } from '../services/dispatch-service-factory.js';
 import type { Db } from '../store/db.js';
 import { openMetadataDb } from '../store/open-db.js';
+import type { RunnerFactory } from './processes.js';
 
 export interface RunningServer {
   server: Server;
@@ -55,7 +56,7 @@ export async function startApiServer(config: AppConfig, logger: Logger, opts: Se
     redis.on('error', () => {}); // reported through /health instead of crashing
     await redis.connect().catch((err: Error) => logger.warn({ err: err.message }, 'redis is not reachable yet'));
   }
-  const dispatch = await createDispatch({ db, logger, config: dispatchConfig });
+  const dispatch = await createDispatch({ serviceFactory: new DispatchServiceFactory(db), logger, config: dispatchConfig });
   const services = await createServices({ db, config, logger, redis, dispatch });
   dispatch.followPipelineChanges(services.pipelines);
   if (opts.worker) await dispatch.startWorker({ runner: await opts.worker({ db, logger }) });

@@ -1,9 +1,8 @@
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../platform/logger.js';
-import type { ScheduleService } from '../services/schedule-service.js';
-import type { Db } from '../store/db.js';
-import { pipelineRepo, type PipelineRow } from '../store/repos/pipeline-repo.js';
+import type { DispatchServiceFactory } from '../services/dispatch-service-factory.js';
+import type { PipelineSchedule, ScheduleService } from '../services/schedule-service.js';
 import type { BullProducer } from './bullmq-producer.js';
 import type { DispatchConfig } from './dispatch-config.js';
 import { pipelineIdOfScheduler, RUNS_QUEUE, schedulerIdOf, SCHEDULES_QUEUE, type FireJobData } from './queue-names.js';
@@ -17,9 +16,6 @@ export interface SchedulerHandle {
   close(): Promise<void>;
 }
 
-const isScheduled = (p: Pick<PipelineRow, 'status' | 'schedule_enabled' | 'schedule_cron'>) =>
-  p.status === 'active' && p.schedule_enabled && !!p.schedule_cron?.trim();
-
 /**
  * Keeps one BullMQ job scheduler per scheduled pipeline (id `pipeline-<id>`, cron pattern and time
  * zone). Any process holding a dispatch may call it: the API process does on every schedule change,
@@ -29,7 +25,7 @@ export class BullScheduleSync {
   readonly queue: Queue<FireJobData>;
 
   constructor(
-    private readonly db: Db,
+    private readonly schedules: ScheduleService,
     redis: Redis,
     prefix: string,
     private readonly logger: Logger,
@@ -38,13 +34,13 @@ export class BullScheduleSync {
   }
 
   async syncPipeline(pipelineId: number): Promise<void> {
-    const p = await pipelineRepo.get(this.db, pipelineId);
-    if (p && isScheduled(p)) await this.upsert(p);
+    const p = await this.schedules.activeSchedule(pipelineId);
+    if (p) await this.upsert(p);
     else await this.queue.removeJobScheduler(schedulerIdOf(pipelineId));
   }
 
   async syncAll(): Promise<void> {
-    const wanted = await pipelineRepo.listScheduled(this.db);
+    const wanted = await this.schedules.scheduledPipelines();
     const existing = new Map((await this.queue.getJobSchedulers(0, -1)).map((s) => [s.key, s]));
     for (const p of wanted) {
       const s = existing.get(schedulerIdOf(p.id));
@@ -61,7 +57,7 @@ export class BullScheduleSync {
     return s?.next ? new Date(s.next) : undefined;
   }
 
-  private async upsert(p: PipelineRow): Promise<void> {
+  private async upsert(p: PipelineSchedule): Promise<void> {
     const cron = p.schedule_cron!.trim();
     await this.queue.upsertJobScheduler(
       schedulerIdOf(p.id),
@@ -77,7 +73,7 @@ export class BullScheduleSync {
 }
 
 export interface BullSchedulerDeps {
-  db: Db;
+  serviceFactory: DispatchServiceFactory;
   logger: Logger;
   config: DispatchConfig;
   schedulerId: string;
@@ -110,7 +106,7 @@ export async function startBullScheduler(d: BullSchedulerDeps): Promise<Schedule
   );
   fireWorker.on('error', (err) => log.warn({ err: err.message }, 'schedule worker error'));
 
-  const ctx: RecoveryContext = { db: d.db, logger: log, queue: d.producer.queue, maxStalledCount: config.maxStalledCount };
+  const ctx: RecoveryContext = { recovery: d.serviceFactory.recovery(log), queue: d.producer.queue, maxStalledCount: config.maxStalledCount };
   const watchConnection = createRedis(url, 'worker', log);
   const watcher = new Worker(RUNS_QUEUE, null, {
     connection: watchConnection,

@@ -1,10 +1,9 @@
 import { DelayedError, UnrecoverableError, Worker, type Queue } from 'bullmq';
 import type { Logger } from '../platform/logger.js';
+import type { DispatchServiceFactory } from '../services/dispatch-service-factory.js';
 import type { JobRunner } from '../services/job-runner.js';
-import type { Db } from '../store/db.js';
 import { watchCancelRequests } from './cancel-watch.js';
 import type { DispatchConfig } from './dispatch-config.js';
-import { JobExecutor } from './job-executor.js';
 import { cancelChannel, RUNS_QUEUE, type RunJobData } from './queue-names.js';
 import { closeRedis, createRedis } from './redis-connection.js';
 import { onBullFailed, onBullStalled, type RecoveryContext } from './stall-recovery.js';
@@ -18,7 +17,7 @@ export interface WorkerHandle {
 }
 
 export interface BullWorkerDeps {
-  db: Db;
+  serviceFactory: DispatchServiceFactory;
   logger: Logger;
   config: DispatchConfig;
   runner: JobRunner;
@@ -38,8 +37,8 @@ export async function startBullWorker(d: BullWorkerDeps): Promise<WorkerHandle> 
   const { config, logger } = d;
   const redisUrl = config.redisUrl!;
   const log = logger.child({ workerId: d.workerId });
-  const executor = new JobExecutor({ db: d.db, logger: log, runner: d.runner, workerId: d.workerId });
-  const ctx: RecoveryContext = { db: d.db, logger: log, queue: d.queue, maxStalledCount: config.maxStalledCount };
+  const executor = d.serviceFactory.executor({ logger: log, runner: d.runner, workerId: d.workerId });
+  const ctx: RecoveryContext = { recovery: d.serviceFactory.recovery(log), queue: d.queue, maxStalledCount: config.maxStalledCount };
   const connection = createRedis(redisUrl, 'worker', log);
   const worker = new Worker<RunJobData>(
     RUNS_QUEUE,
@@ -79,7 +78,7 @@ export async function startBullWorker(d: BullWorkerDeps): Promise<WorkerHandle> 
     if (Number.isSafeInteger(id)) executor.stop(id, 'cancel');
   });
   await subscriber.subscribe(cancelChannel(config.queuePrefix));
-  const stopPoll = watchCancelRequests(d.db, executor, config.cancelPollMs, log);
+  const stopPoll = watchCancelRequests(executor, config.cancelPollMs, log);
   await worker.waitUntilReady();
   log.info({ concurrency: d.concurrency, queue: RUNS_QUEUE, prefix: config.queuePrefix }, 'worker started (BullMQ)');
 

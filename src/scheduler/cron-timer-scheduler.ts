@@ -1,7 +1,5 @@
 import type { Logger } from '../platform/logger.js';
-import { nextSlot, type ScheduleService } from '../services/schedule-service.js';
-import type { Db } from '../store/db.js';
-import { pipelineRepo, type PipelineRow } from '../store/repos/pipeline-repo.js';
+import { nextSlot, type PipelineSchedule, type ScheduleService } from '../services/schedule-service.js';
 import type { SchedulerHandle } from './bullmq-scheduler.js';
 
 /** setTimeout cannot wait longer than ~24.8 days; long waits are split and re-checked. */
@@ -13,8 +11,6 @@ interface Armed {
   timezone: string;
   slot: Date;
 }
-
-type Schedule = Pick<PipelineRow, 'id' | 'schedule_cron' | 'schedule_timezone'>;
 
 /**
  * The embedded scheduler: one timer per scheduled pipeline, armed for its next slot as computed by
@@ -30,7 +26,7 @@ export class CronTimerScheduler implements SchedulerHandle {
   private closed = false;
 
   constructor(
-    private readonly o: { db: Db; logger: Logger; schedules: ScheduleService; schedulerId: string; resyncMs: number },
+    private readonly o: { logger: Logger; schedules: ScheduleService; schedulerId: string; resyncMs: number },
   ) {}
 
   get schedulerId(): string {
@@ -45,15 +41,15 @@ export class CronTimerScheduler implements SchedulerHandle {
   }
 
   async syncAll(): Promise<void> {
-    const wanted = await pipelineRepo.listScheduled(this.o.db);
+    const wanted = await this.o.schedules.scheduledPipelines();
     const ids = new Set(wanted.map((p) => p.id));
     for (const id of this.armed.keys()) if (!ids.has(id)) this.disarm(id);
     for (const p of wanted) this.arm(p);
   }
 
   async syncPipeline(pipelineId: number): Promise<void> {
-    const p = await pipelineRepo.get(this.o.db, pipelineId);
-    if (p && p.status === 'active' && p.schedule_enabled && p.schedule_cron?.trim()) this.arm(p);
+    const p = await this.o.schedules.activeSchedule(pipelineId);
+    if (p) this.arm(p);
     else this.disarm(pipelineId);
   }
 
@@ -69,7 +65,7 @@ export class CronTimerScheduler implements SchedulerHandle {
   }
 
   /** Arms the pipeline's next slot after `after`; an unchanged schedule keeps its timer unless forced. */
-  private arm(p: Schedule, after?: Date): void {
+  private arm(p: PipelineSchedule, after?: Date): void {
     if (this.closed || !p.schedule_cron) return;
     const cron = p.schedule_cron.trim();
     const current = this.armed.get(p.id);

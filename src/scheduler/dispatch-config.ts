@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SynqxError } from '../core/errors.js';
+import type { AppConfig } from '../platform/config.js';
 
 /**
  * Everything dispatch can be tuned with, parsed once from the environment. Defaults suit production;
@@ -94,6 +95,17 @@ export function requireRedis(config: Pick<DispatchConfig, 'redisUrl'>, command: 
     );
   }
   return config.redisUrl;
+}
+
+/** `synqx worker` and `synqx scheduler` share the queue through Redis and the records through Postgres. */
+export function requireSharedStores(app: Pick<AppConfig, 'redisUrl' | 'databaseUrl'>, command: string): void {
+  requireRedis(app, command);
+  if (!app.databaseUrl) {
+    throw new SynqxError(
+      'CONFIG_INVALID',
+      `"synqx ${command}" needs DATABASE_URL: separate processes share one Postgres metadata store (the embedded store belongs to one process).`,
+    );
+  }
 }
 
 /** Worst-case time a killed worker's job stays `running` (documented in the README). */

@@ -1,29 +1,29 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../platform/logger.js';
+import type { DispatchServiceFactory } from '../services/dispatch-service-factory.js';
+import type { DispatchServices } from '../services/dispatch-services.js';
 import type { JobProducer } from '../services/job-producer.js';
 import type { JobRunner } from '../services/job-runner.js';
-import { MetricsService } from '../services/metrics-service.js';
+import type { MetricsService } from '../services/metrics-service.js';
 import type { PipelineService } from '../services/pipeline-service.js';
-import { RunService } from '../services/run-service.js';
-import { ScheduleService } from '../services/schedule-service.js';
-import type { Db } from '../store/db.js';
+import type { RunService } from '../services/run-service.js';
+import type { ScheduleService } from '../services/schedule-service.js';
 import { BullProducer } from './bullmq-producer.js';
 import { BullScheduleSync, startBullScheduler, type SchedulerHandle } from './bullmq-scheduler.js';
 import { startBullWorker, type WorkerHandle } from './bullmq-worker.js';
 import { CronTimerScheduler } from './cron-timer-scheduler.js';
 import type { DispatchConfig } from './dispatch-config.js';
-import { JobExecutor } from './job-executor.js';
 import { InProcessDispatcher } from './inprocess-dispatcher.js';
 import { watchCancelRequests } from './cancel-watch.js';
 import { closeRedis, createRedis } from './redis-connection.js';
-import { recoverAfterCrash } from './stall-recovery.js';
 import { PROCESS_WORKER_ID } from './worker-id.js';
 
 export type { SchedulerHandle } from './bullmq-scheduler.js';
 export type { WorkerHandle } from './bullmq-worker.js';
 
 export interface DispatchDeps {
-  db: Db;
+  /** The services over the metadata store; the dispatch builds its own over the producer it picks. */
+  serviceFactory: DispatchServiceFactory;
   logger: Logger;
   config: DispatchConfig;
   /** When given, schedule changes made through this process's API apply at once (no restart, no resync wait). */
@@ -56,11 +56,11 @@ export class Dispatch {
   private constructor(
     private readonly deps: DispatchDeps,
     private readonly engine: Engine,
+    services: DispatchServices,
   ) {
-    const { db, logger, config } = deps;
-    this.runs = new RunService({ db, logger, producer: engine.producer, pollMs: config.pollMs });
-    this.schedules = new ScheduleService({ db, logger, producer: engine.producer });
-    this.metrics = new MetricsService({ db, producer: engine.producer });
+    this.runs = services.runs;
+    this.schedules = services.schedules;
+    this.metrics = services.metrics;
     if (deps.pipelines) this.followPipelineChanges(deps.pipelines);
   }
 
@@ -81,14 +81,16 @@ export class Dispatch {
 
   static async create(deps: DispatchDeps): Promise<Dispatch> {
     const { config, logger } = deps;
+    const servicesOver = (producer: JobProducer) => deps.serviceFactory.dispatchServices({ producer, logger, pollMs: config.pollMs });
     if (!config.redisUrl) {
       const producer = new InProcessDispatcher({ logger, capacity: config.localQueueCapacity, retryBackoffMs: config.retryBackoffMs });
-      return new Dispatch(deps, { kind: 'embedded', producer, schedulers: new Set() });
+      return new Dispatch(deps, { kind: 'embedded', producer, schedulers: new Set() }, servicesOver(producer));
     }
     const redis = createRedis(config.redisUrl, 'producer', logger);
     const producer = new BullProducer(redis, { prefix: config.queuePrefix, retryBackoffMs: config.retryBackoffMs });
-    const sync = new BullScheduleSync(deps.db, redis, config.queuePrefix, logger);
-    return new Dispatch(deps, { kind: 'bullmq', redis, producer, sync });
+    const services = servicesOver(producer);
+    const sync = new BullScheduleSync(services.schedules, redis, config.queuePrefix, logger);
+    return new Dispatch(deps, { kind: 'bullmq', redis, producer, sync }, services);
   }
 
   get mode(): JobProducer['mode'] {
@@ -101,20 +103,20 @@ export class Dispatch {
 
   /** Runs jobs in this process. Embedded mode first recovers jobs the previous process left behind. */
   async startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
-    const { db, logger, config } = this.deps;
+    const { serviceFactory, logger, config } = this.deps;
     const workerId = opts.workerId ?? PROCESS_WORKER_ID;
     const concurrency = opts.concurrency ?? config.workerConcurrency;
     const engine = this.engine;
     if (engine.kind === 'bullmq') {
-      const handle = await startBullWorker({ db, logger, config, runner: opts.runner, workerId, concurrency, queue: engine.producer.queue });
+      const handle = await startBullWorker({ serviceFactory, logger, config, runner: opts.runner, workerId, concurrency, queue: engine.producer.queue });
       return this.track(handle);
     }
     if (engine.worker) throw new Error('an in-process worker is already running');
     const log = logger.child({ workerId });
-    const executor = new JobExecutor({ db, logger: log, runner: opts.runner, workerId });
-    await recoverAfterCrash(db, engine.producer, log);
+    const executor = serviceFactory.executor({ logger: log, runner: opts.runner, workerId });
+    await serviceFactory.recovery(log).recoverAfterCrash((jobId, attempt) => engine.producer.enqueueAttempt(jobId, attempt));
     engine.producer.attach(executor, concurrency);
-    const stopPoll = watchCancelRequests(db, executor, config.cancelPollMs, log);
+    const stopPoll = watchCancelRequests(executor, config.cancelPollMs, log);
     log.info({ concurrency }, 'worker started (in process)');
     const handle: WorkerHandle = {
       workerId,
@@ -132,14 +134,14 @@ export class Dispatch {
 
   /** Fires schedules from this process (any number of schedulers may run; each slot fires once). */
   async startScheduler(opts: { schedulerId?: string } = {}): Promise<SchedulerHandle> {
-    const { db, logger, config } = this.deps;
+    const { serviceFactory, logger, config } = this.deps;
     const schedulerId = opts.schedulerId ?? PROCESS_WORKER_ID;
     const engine = this.engine;
     if (engine.kind === 'bullmq') {
-      const handle = await startBullScheduler({ db, logger, config, schedulerId, sync: engine.sync, schedules: this.schedules, producer: engine.producer });
+      const handle = await startBullScheduler({ serviceFactory, logger, config, schedulerId, sync: engine.sync, schedules: this.schedules, producer: engine.producer });
       return this.track(handle);
     }
-    const scheduler = new CronTimerScheduler({ db, logger, schedules: this.schedules, schedulerId, resyncMs: config.scheduleSyncMs });
+    const scheduler = new CronTimerScheduler({ logger, schedules: this.schedules, schedulerId, resyncMs: config.scheduleSyncMs });
     await scheduler.start();
     engine.schedulers.add(scheduler);
     const handle: SchedulerHandle = {

@@ -1,8 +1,8 @@
 import type { Logger } from '../platform/logger.js';
+import type { JobExecutor } from '../services/job-executor.js';
 import type { JobProducer, QueueDepth, QueueJobRef } from '../services/job-producer.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { backoffMs } from './dispatch-config.js';
-import type { JobExecutor } from './job-executor.js';
 
 interface LocalItem {
   jobId: number;
@@ -19,7 +19,7 @@ export interface InProcessOptions {
  * The embedded dispatcher (no REDIS_URL): a bounded in-memory queue drained by this process's
  * executor with a fixed concurrency. Same states, retries, backoff and cancel as the BullMQ path;
  * what it cannot do is survive the process: jobs it held are recovered from the jobs table at the
- * next start (see recoverAfterCrash).
+ * next start (see JobRecovery.recoverAfterCrash).
  */
 export class InProcessDispatcher implements JobProducer {
   readonly mode = 'embedded' as const;

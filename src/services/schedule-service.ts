@@ -23,6 +23,15 @@ export type FireResult =
   | { outcome: FiringOutcome; firingId: number; jobId?: number; blockingJobId?: number }
   | { outcome: 'duplicate' | 'stale' };
 
+/** What a scheduler needs of a pipeline it fires: its id and its schedule. */
+export interface PipelineSchedule {
+  id: number;
+  schedule_cron: string | null;
+  schedule_timezone: string;
+}
+
+const scheduleOf = (p: PipelineSchedule): PipelineSchedule => ({ id: p.id, schedule_cron: p.schedule_cron, schedule_timezone: p.schedule_timezone });
+
 export interface ScheduleServiceDeps {
   db: Db;
   logger: Logger;
@@ -80,6 +89,17 @@ export class ScheduleService {
     }
     if (result.outcome !== 'duplicate' && result.outcome !== 'stale') this.deps.logger.info({ pipelineId: f.pipelineId, slot: f.slot.toISOString(), ...result }, 'schedule fired');
     return result;
+  }
+
+  /** Schedules of the active pipelines with schedule_enabled, by pipeline id: what the schedulers keep armed. */
+  async scheduledPipelines(): Promise<PipelineSchedule[]> {
+    return (await pipelineRepo.listScheduled(this.deps.db)).map(scheduleOf);
+  }
+
+  /** The pipeline's schedule if it should fire (active, enabled, with a cron); undefined otherwise or when there is no such pipeline. */
+  async activeSchedule(pipelineId: number): Promise<PipelineSchedule | undefined> {
+    const p = await pipelineRepo.get(this.deps.db, pipelineId);
+    return p && p.status === 'active' && p.schedule_enabled && p.schedule_cron?.trim() ? scheduleOf(p) : undefined;
   }
 
   async firings(pipelineId: number, limit: number): Promise<{ pipeline_id: number; firings: FiringRow[] }> {

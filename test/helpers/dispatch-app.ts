@@ -12,6 +12,7 @@ import { createLogger } from '../../src/platform/logger.js';
 import { createDispatch, type Dispatch, type WorkerHandle } from '../../src/scheduler/dispatch.js';
 import { loadDispatchConfig, type DispatchConfig } from '../../src/scheduler/dispatch-config.js';
 import { createServices, type Services } from '../../src/services/container.js';
+import { DispatchServiceFactory } from '../../src/services/dispatch-service-factory.js';
 import type { DispatchServices } from '../../src/services/dispatch-services.js';
 import type { JobRunner } from '../../src/services/job-runner.js';
 import { dropRedisPrefix, TEST_REDIS_URL, uniquePrefix, type DispatchMode } from './dispatch-fixtures.js';
@@ -68,7 +69,7 @@ export async function startDispatchApp(opts: DispatchAppOptions): Promise<Dispat
   const logger = createLogger({ level: 'info', json: true, destination: { write: (l: string) => void logs.push(l) } });
   const config = { masterPassword: 'test-master-password', apiTokens: [], maxBodyBytes: 1_048_576 };
   const prefix = uniquePrefix(opts.mode);
-  const dispatch = await createDispatch({ db: store.db, logger, config: testDispatchConfig(opts.mode, prefix, opts.config) });
+  const dispatch = await createDispatch({ serviceFactory: new DispatchServiceFactory(store.db), logger, config: testDispatchConfig(opts.mode, prefix, opts.config) });
   const services = await createServices({ db: store.db, config, logger, dispatch });
   dispatch.followPipelineChanges(services.pipelines);
   const runner = (opts.runner as ScriptedJobRunner | undefined) ?? new ScriptedJobRunner(store.db);

@@ -3,11 +3,12 @@
  * REDIS_URL it is exactly `synqx worker` (startWorkerProcess); without, an embedded process that
  * also triggers TRIGGER_COUNT runs of TRIGGER_PIPELINE_ID (crash tests). SIGTERM drains. Prints JSON lines.
  */
+import { startWorkerProcess } from '../../src/bin/processes.js';
 import { loadConfig } from '../../src/platform/config.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { createDispatch } from '../../src/scheduler/dispatch.js';
 import { loadDispatchConfig } from '../../src/scheduler/dispatch-config.js';
-import { startWorkerProcess } from '../../src/scheduler/processes.js';
+import { DispatchServiceFactory } from '../../src/services/dispatch-service-factory.js';
 import { PgDb } from '../../src/store/pg-db.js';
 import { ScriptedJobRunner } from './scripted-job-runner.js';
 
@@ -26,7 +27,7 @@ async function start(): Promise<Running> {
     return startWorkerProcess(loadConfig(env), logger, ({ db }) => new ScriptedJobRunner(db), env);
   }
   const db = new PgDb({ connectionString: env.DATABASE_URL!, max: 4 });
-  const dispatch = await createDispatch({ db, logger, config: loadDispatchConfig(env, undefined) });
+  const dispatch = await createDispatch({ serviceFactory: new DispatchServiceFactory(db), logger, config: loadDispatchConfig(env, undefined) });
   const worker = await dispatch.startWorker({ runner: new ScriptedJobRunner(db) });
   for (let i = 0; i < Number(env.TRIGGER_COUNT ?? (env.TRIGGER_PIPELINE_ID ? 1 : 0)); i++) {
     const a = await dispatch.runs.trigger(Number(env.TRIGGER_PIPELINE_ID), { triggerType: 'cli', runParams: JSON.parse(env.RUN_PARAMS ?? '{}') });

@@ -7,6 +7,7 @@ import { createLogger } from '../../src/platform/logger.js';
 import { createDispatch, type Dispatch } from '../../src/scheduler/dispatch.js';
 import { loadDispatchConfig } from '../../src/scheduler/dispatch-config.js';
 import { createServices, type Services } from '../../src/services/container.js';
+import { DispatchServiceFactory } from '../../src/services/dispatch-service-factory.js';
 import type { JobRunner } from '../../src/services/job-runner.js';
 import type { Db } from '../../src/store/db.js';
 import type { Logger } from '../../src/platform/logger.js';
@@ -58,7 +59,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     apiTokens: opts.apiTokens ?? [],
     maxBodyBytes: opts.maxBodyBytes ?? 1_048_576,
   };
-  const dispatch = await createDispatch({ db: store.db, logger, config: loadDispatchConfig({}, undefined) });
+  const dispatch = await createDispatch({ serviceFactory: new DispatchServiceFactory(store.db), logger, config: loadDispatchConfig({}, undefined) });
   const services = await createServices({ db: store.db, config, logger, dispatch });
   dispatch.followPipelineChanges(services.pipelines);
   if (opts.runner) await dispatch.startWorker({ runner: await opts.runner({ db: store.db, logger, services }) });

@@ -1,7 +1,6 @@
 import type { Admitted } from '../../services/job-admission.js';
 import type { DispatchServices } from '../../services/dispatch-services.js';
 import type { RunService } from '../../services/run-service.js';
-import type { JobRow } from '../../store/repos/run-repo.js';
 import { defineRoute, type RouteResult, type RouteSpec } from '../route.js';
 import { errorSchema } from '../schemas/pipeline-schemas.js';
 import { firingListSchema, firingQuery, idParams, queuedSchema, runNowBody, runNowQuery, triggerBody } from '../schemas/run-schemas.js';
@@ -14,7 +13,10 @@ const refused = {
 };
 const unavailable = { description: 'the queue is not reachable or full; nothing was queued', schema: errorSchema };
 
-function describeEnd(job: JobRow): string {
+/** The finished job `runs.waitForEnd` answers. */
+type EndedJob = NonNullable<Awaited<ReturnType<RunService['waitForEnd']>>>;
+
+function describeEnd(job: EndedJob): string {
   if (job.status === 'success') return `job ${job.id} succeeded`;
   if (job.status === 'cancelled') return `job ${job.id} was cancelled: ${job.cancel_reason ?? job.error_message ?? 'cancelled'}`;
   return `job ${job.id} failed: ${job.error_message ?? 'unknown error'}`;

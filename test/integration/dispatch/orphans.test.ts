@@ -4,6 +4,7 @@ import type { BullProducer } from '../../../src/scheduler/bullmq-producer.js';
 import { reconcileOrphans } from '../../../src/scheduler/stall-recovery.js';
 import { admit } from '../../../src/services/job-admission.js';
 import { moveJob } from '../../../src/services/job-lifecycle.js';
+import { JobRecovery } from '../../../src/services/job-recovery.js';
 import { startDispatchApp, type DispatchApp } from '../../helpers/dispatch-app.js';
 import { seedPipeline } from '../../helpers/dispatch-fixtures.js';
 
@@ -21,7 +22,8 @@ test.after.always(async () => {
 test('the orphan check queues jobs that never reached the queue and fails running jobs the queue lost', async (t) => {
   const db = app.store.db;
   const producer = app.dispatch.producer as BullProducer;
-  const ctx = { db, logger: createLogger({ level: 'silent', json: true }), queue: producer.queue, maxStalledCount: 1 };
+  const recovery = new JobRecovery({ db, logger: createLogger({ level: 'silent', json: true }) });
+  const ctx = { recovery, queue: producer.queue, maxStalledCount: 1 };
   const a = await seedPipeline(db);
   const b = await seedPipeline(db);
   const c = await seedPipeline(db);

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { createLogger } from '../../../src/platform/logger.js';
 import { createDispatch, type SchedulerHandle } from '../../../src/scheduler/dispatch.js';
+import { DispatchServiceFactory } from '../../../src/services/dispatch-service-factory.js';
 import { startDispatchApp, testDispatchConfig, type DispatchApp } from '../../helpers/dispatch-app.js';
 import { DISPATCH_MODES, seedPipeline, waitFor, type DispatchMode } from '../../helpers/dispatch-fixtures.js';
 
@@ -41,7 +42,7 @@ for (const mode of DISPATCH_MODES) {
 
   test(`[${mode}] two schedulers, a per-second cron: each slot fires once; disabling through the API stops it`, async (t) => {
     // A second dispatch on the same database and queue prefix stands for a second scheduler process.
-    const other = await createDispatch({ db: app.store.db, logger: silent, config: testDispatchConfig(mode, app.prefix) });
+    const other = await createDispatch({ serviceFactory: new DispatchServiceFactory(app.store.db), logger: silent, config: testDispatchConfig(mode, app.prefix) });
     t.teardown(() => other.close());
     const outcomes: string[] = [];
     for (const d of [app.dispatch, other]) {

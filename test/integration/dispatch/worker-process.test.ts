@@ -3,6 +3,7 @@ import { createLogger } from '../../../src/platform/logger.js';
 import type { BullProducer } from '../../../src/scheduler/bullmq-producer.js';
 import { createDispatch } from '../../../src/scheduler/dispatch.js';
 import { stallBoundMs } from '../../../src/scheduler/dispatch-config.js';
+import { DispatchServiceFactory } from '../../../src/services/dispatch-service-factory.js';
 import { startDispatchApp, testDispatchConfig, type DispatchApp } from '../../helpers/dispatch-app.js';
 import { script, seedPipeline, TEST_REDIS_URL, waitFor } from '../../helpers/dispatch-fixtures.js';
 import { spawnWorker, type WorkerProcess } from '../../helpers/worker-process.js';
@@ -98,7 +99,7 @@ test.serial('kill -9 mid-run: the job leaves running within the stall bound and 
 
 test.serial('kill -9 with no other worker alive: the scheduler notices the stall; past maxStalledCount the job fails', async (t) => {
   const silent = createLogger({ level: 'silent', json: true });
-  const strict = await createDispatch({ db: app.store.db, logger: silent, config: testDispatchConfig('bullmq', app.prefix, { lockMs: LOCK_MS, stalledIntervalMs: STALLED_INTERVAL_MS, maxStalledCount: 0 }) });
+  const strict = await createDispatch({ serviceFactory: new DispatchServiceFactory(app.store.db), logger: silent, config: testDispatchConfig('bullmq', app.prefix, { lockMs: LOCK_MS, stalledIntervalMs: STALLED_INTERVAL_MS, maxStalledCount: 0 }) });
   t.teardown(() => strict.close());
   await strict.startScheduler({ schedulerId: 'watcher' });
   const w = worker(t);

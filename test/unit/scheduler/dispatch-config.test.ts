@@ -1,7 +1,6 @@
 import test from 'ava';
 import { BoundedQueue } from '../../../src/scheduler/bounded-queue.js';
-import { backoffMs, loadDispatchConfig, stallBoundMs } from '../../../src/scheduler/dispatch-config.js';
-import { requireSharedStores } from '../../../src/scheduler/processes.js';
+import { backoffMs, loadDispatchConfig, requireSharedStores, stallBoundMs } from '../../../src/scheduler/dispatch-config.js';
 import { jobIdOfQueueJob, queueJobIdOf } from '../../../src/scheduler/queue-names.js';
 
 test('defaults suit production and bound a killed worker’s job to 60 s', (t) => {

@@ -1,10 +1,10 @@
 import { SynqxError, isSynqxError } from '../core/errors.js';
 import type { Logger } from '../platform/logger.js';
-import { isFinished, moveJob } from '../services/job-lifecycle.js';
-import type { JobOutcome, JobRunner } from '../services/job-runner.js';
 import type { Db } from '../store/db.js';
 import { ACTIVE, jobStateRepo } from '../store/repos/job-state-repo.js';
 import { runRepo, type JobRow } from '../store/repos/run-repo.js';
+import { isFinished, moveJob } from './job-lifecycle.js';
+import type { JobOutcome, JobRunner } from './job-runner.js';
 
 /** Why a run was stopped from outside: a cancel request, worker shutdown, or the pipeline's execution timeout. */
 export type StopReason = 'cancel' | 'shutdown' | 'timeout';
@@ -64,6 +64,15 @@ export class JobExecutor {
 
   stopAll(reason: StopReason): void {
     for (const id of this.inflight.keys()) this.stop(id, reason);
+  }
+
+  /**
+   * The slow path of cancel: stops those of `jobIds` (jobs this worker runs) that have a cancel
+   * request in the jobs table, for requests whose fast signal was lost.
+   */
+  async stopCancelRequested(jobIds: readonly number[]): Promise<void> {
+    const cancelled = await jobStateRepo.cancelRequested(this.deps.db, jobIds);
+    cancelled.forEach((id) => this.stop(id, 'cancel'));
   }
 
   async execute(jobId: number, attempt: number): Promise<Verdict> {

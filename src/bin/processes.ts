@@ -1,11 +1,11 @@
-import { SynqxError } from '../core/errors.js';
 import type { AppConfig } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
+import { createDispatch, type Dispatch } from '../scheduler/dispatch.js';
+import { loadDispatchConfig, requireSharedStores } from '../scheduler/dispatch-config.js';
+import { DispatchServiceFactory } from '../services/dispatch-service-factory.js';
 import type { JobRunner } from '../services/job-runner.js';
 import type { Db } from '../store/db.js';
 import { openMetadataDb } from '../store/open-db.js';
-import { createDispatch, type Dispatch } from './dispatch.js';
-import { loadDispatchConfig, requireRedis } from './dispatch-config.js';
 
 /** Builds the engine-backed JobRunner once the metadata store is open. */
 export type RunnerFactory = (deps: { db: Db; logger: Logger }) => JobRunner | Promise<JobRunner>;
@@ -16,22 +16,11 @@ export interface ProcessHandle {
   close(): Promise<void>;
 }
 
-/** `synqx worker` and `synqx scheduler` share the queue through Redis and the records through Postgres. */
-export function requireSharedStores(app: Pick<AppConfig, 'redisUrl' | 'databaseUrl'>, command: string): void {
-  requireRedis(app, command);
-  if (!app.databaseUrl) {
-    throw new SynqxError(
-      'CONFIG_INVALID',
-      `"synqx ${command}" needs DATABASE_URL: separate processes share one Postgres metadata store (the embedded store belongs to one process).`,
-    );
-  }
-}
-
 async function open(app: AppConfig, logger: Logger, env: NodeJS.ProcessEnv): Promise<{ db: Db; dispatch: Dispatch }> {
   const config = loadDispatchConfig(env, app.redisUrl);
   const db = await openMetadataDb(app);
   try {
-    return { db, dispatch: await createDispatch({ db, logger, config }) };
+    return { db, dispatch: await createDispatch({ serviceFactory: new DispatchServiceFactory(db), logger, config }) };
   } catch (err) {
     await db.close().catch(() => {});
     throw err;
