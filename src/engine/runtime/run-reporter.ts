@@ -1,15 +1,8 @@
 import type { ErrorCode } from '../../core/errors.js';
+import type { StepCounters } from '../../core/step-counters.js';
 
 /** Per-step counters, cumulative (each report carries the totals so far, never deltas). Names match step_runs. */
-export interface StepCounters {
-  records_in: number;
-  records_out: number;
-  records_filtered: number;
-  records_error: number;
-  bytes_processed: number;
-}
-
-export const zeroCounters = (): StepCounters => ({ records_in: 0, records_out: 0, records_filtered: 0, records_error: 0, bytes_processed: 0 });
+export { zeroCounters, type StepCounters } from '../../core/step-counters.js';
 
 export type StepKind = 'source' | 'transform' | 'sink';
 /** Final step statuses (step_runs.status); `pending`/`running` are implied by started/finished events. */

@@ -1,3 +1,4 @@
+import type { StepCounters } from '../../core/step-counters.js';
 import type { Queryable } from '../db.js';
 
 /** Row shapes of the run-record tables, as the API returns them. */
@@ -99,13 +100,6 @@ export interface NewStep {
   orderIndex: number;
 }
 
-export interface StepCounters {
-  records_in: number;
-  records_out: number;
-  records_filtered: number;
-  records_error: number;
-  bytes_processed: number;
-}
 
 /** SQL for jobs, pipeline_runs, step_runs and their logs. Every function takes the connection or transaction to use. */
 export const runRepo = {
