@@ -10,11 +10,14 @@ export class BoundedQueue<T> {
     return this.items.length;
   }
 
-  push(item: T): void {
+  /** Appends, or inserts before the first waiting item `goesBefore` says it should pass. */
+  push(item: T, goesBefore?: (waiting: T) => boolean): void {
     if (this.items.length >= this.capacity) {
       throw new SynqxError('UNAVAILABLE', `the in-process queue is full (${this.capacity} jobs waiting); try again later`, { retryable: true });
     }
-    this.items.push(item);
+    const at = goesBefore ? this.items.findIndex(goesBefore) : -1;
+    if (at < 0) this.items.push(item);
+    else this.items.splice(at, 0, item);
   }
 
   shift(): T | undefined {

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { JobProducer, QueueDepth, QueueJobRef } from '../services/job-producer.js';
+import { DEFAULT_PRIORITY, type JobProducer, type QueueDepth, type QueueJobRef } from '../services/job-producer.js';
 import { cancelChannel, queueJobIdOf, RUNS_QUEUE, type RunJobData } from './queue-names.js';
 
 export interface BullProducerOptions {
@@ -34,6 +34,8 @@ export class BullProducer implements JobProducer {
       { jobId: job.id },
       {
         jobId: queueJobIdOf(job.id),
+        // BullMQ runs priority 1 first; every job gets one, so unprioritized entries cannot jump the line.
+        priority: 11 - (job.priority ?? DEFAULT_PRIORITY),
         attempts: job.max_retries + 1,
         backoff: { type: 'exponential', delay: this.opts.retryBackoffMs },
         // The jobs table is the record; Redis keeps finished entries only briefly, for inspection.

@@ -1,12 +1,13 @@
 import type { Logger } from '../platform/logger.js';
 import type { JobExecutor } from '../services/job-executor.js';
-import type { JobProducer, QueueDepth, QueueJobRef } from '../services/job-producer.js';
+import { DEFAULT_PRIORITY, type JobProducer, type QueueDepth, type QueueJobRef } from '../services/job-producer.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { backoffMs } from './dispatch-config.js';
 
 interface LocalItem {
   jobId: number;
   attempt: number;
+  priority: number;
 }
 
 export interface InProcessOptions {
@@ -39,13 +40,14 @@ export class InProcessDispatcher implements JobProducer {
   }
 
   async enqueue(job: QueueJobRef): Promise<void> {
-    this.enqueueAttempt(job.id, 1);
+    this.enqueueAttempt(job.id, 1, job.priority);
   }
 
   /** Queues a delivery with a given attempt number (recovery of a job that already ran). */
-  enqueueAttempt(jobId: number, attempt: number): void {
+  enqueueAttempt(jobId: number, attempt: number, priority = DEFAULT_PRIORITY): void {
     if (this.running.has(jobId) || this.delayed.has(jobId) || this.queue.has((i) => i.jobId === jobId)) return;
-    this.queue.push({ jobId, attempt });
+    // Highest priority first, then first come first served (as the BullMQ path).
+    this.queue.push({ jobId, attempt, priority }, (waiting) => waiting.priority < priority)
     this.pump();
   }
 
@@ -114,7 +116,7 @@ export class InProcessDispatcher implements JobProducer {
       const timer = setTimeout(() => {
         this.delayed.delete(item.jobId);
         try {
-          this.queue.push({ jobId: item.jobId, attempt: item.attempt + 1 });
+          this.queue.push({ ...item, attempt: item.attempt + 1 }, (waiting) => waiting.priority < item.priority);
           this.pump();
         } catch (err) {
           this.opts.logger.error({ err, jobId: item.jobId }, 'retry could not be queued; the job is queued again at the next start');

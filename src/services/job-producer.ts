@@ -8,7 +8,11 @@ export interface QueueJobRef {
   pipeline_id: number;
   /** Retries allowed after the first attempt (transient failures only). */
   max_retries: number;
+  /** The pipeline's priority, 1 (lowest) … 10 (highest); default 5. Waiting jobs start highest first, then oldest first. */
+  priority?: number;
 }
+
+export const DEFAULT_PRIORITY = 5;
 
 export interface QueueDepth {
   waiting: number;

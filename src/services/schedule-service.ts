@@ -48,6 +48,7 @@ export class ScheduleService {
 
   async fire(f: Firing): Promise<FireResult> {
     let job: JobRow | undefined;
+    let priority: number | undefined;
     const result = await this.deps.db.transaction(async (tx): Promise<FireResult> => {
       const p = await jobStateRepo.lockPipeline(tx, f.pipelineId);
       const current = p && p.status === 'active' && p.schedule_enabled && p.schedule_cron?.trim() === f.cron && p.schedule_timezone === f.timezone;
@@ -62,6 +63,7 @@ export class ScheduleService {
           refusePaused: true,
         });
         job = admitted.job;
+        priority = admitted.pipeline.priority;
         await scheduleRepo.settle(tx, firingId, { outcome: 'enqueued', jobId: job.id });
         return { outcome: 'enqueued', firingId, jobId: job.id };
       } catch (err) {
@@ -80,7 +82,7 @@ export class ScheduleService {
     });
     if (job && 'firingId' in result) {
       try {
-        await enqueueAdmitted(this.deps.db, this.deps.producer, job);
+        await enqueueAdmitted(this.deps.db, this.deps.producer, job, priority);
       } catch (err) {
         await scheduleRepo.settle(this.deps.db, result.firingId, { outcome: 'failed', jobId: job.id, message: (err as Error).message });
         this.deps.logger.error({ err, pipelineId: f.pipelineId, jobId: job.id }, 'scheduled job could not be queued');

@@ -12,6 +12,7 @@ export interface AdmissionPipeline {
   schedule_cron: string | null;
   schedule_timezone: string;
   execution_timeout_seconds: number | null;
+  priority: number;
 }
 
 /** The version a run pins, with what the dispatcher derives from its nodes. */
@@ -35,7 +36,7 @@ export const jobStateRepo = {
   async lockPipeline(q: Queryable, id: number): Promise<AdmissionPipeline | undefined> {
     const { rows } = await q.query<AdmissionPipeline>(
       `SELECT id, name, status, max_parallel_runs, current_version_id, schedule_enabled, schedule_cron, schedule_timezone,
-              execution_timeout_seconds
+              execution_timeout_seconds, priority
        FROM pipelines WHERE id = $1 FOR UPDATE`,
       [id],
     );
