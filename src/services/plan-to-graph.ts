@@ -46,6 +46,14 @@ export async function planToGraph(plan: ExecutionPlan, resolver: EndpointResolve
   for (const node of plan.nodes) {
     const base = { id: node.nodeId, order: node.orderIndex, inputs: [...node.inputs], outputs: [...node.outputs] };
     if (node.kind === 'transform') {
+      // A fan-in node that takes batches as they arrive (interleaved union) orders rows by timing.
+      if (ordered.has(node.nodeId) && node.transform.inputs === 'many' && node.transform.readsSequentially?.(node.config) === false) {
+        await checkpoints!.note(
+          node.nodeId,
+          'warning',
+          `${node.nodeId} (${node.transform.name}) feeds a load with chunked commits but emits rows in no repeatable order: a resumed load may skip or repeat rows`,
+        );
+      }
       const q = quarantines.get(node.nodeId);
       if (!q) {
         nodes.push({ ...base, kind: 'transform', transform: node.transform.name, config: node.config });

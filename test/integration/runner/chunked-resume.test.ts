@@ -124,3 +124,28 @@ test.serial('a linked retry job resumes where its failed original stopped; a fre
   t.is((await f.runner.run(fresh.id, new AbortController().signal, ctx())).status, 'success');
   t.like(await ids(f, dest.table), { n: 2 * N, distinct_ids: N });
 });
+
+test.serial('an interleaved union before a chunked load is warned about (its row order depends on timing); a sequential one is not', async (t) => {
+  const f = fixtures.get('postgres')!;
+  const warnings = async (mode: string) => {
+    const table = `events_union_${++seq}`;
+    const dest = await destinationAsset(f, table, { write_mode: 'append', commit_every_rows: 1000 });
+    const pipelineId = await createPipeline(
+      f,
+      [
+        { node_id: 'a', operator_type: 'extract', operator_class: 'postgresql', source_asset_id: sources.get('postgres')! },
+        { node_id: 'b', operator_type: 'extract', operator_class: 'postgresql', source_asset_id: sources.get('postgres')! },
+        { node_id: 'u', operator_type: 'union', operator_class: 'union', config: { mode } },
+        { node_id: 'load', operator_type: 'load', operator_class: 'postgresql', destination_asset_id: dest },
+      ],
+      [['a', 'u'], ['b', 'u'], ['u', 'load']],
+    );
+    const { job } = await admitJob(f, pipelineId);
+    t.is((await f.runner.run(job.id, new AbortController().signal, ctx())).status, 'success');
+    t.is((await ids(f, table)).n, 2 * N);
+    await markFinished(f, job.id, 'success');
+    return (await runRecord(f, job.id)).stepLogs.get('u')!.filter((m) => /no repeatable order/.test(m));
+  };
+  t.deepEqual(await warnings('interleaved'), ['u (union) feeds a load with chunked commits but emits rows in no repeatable order: a resumed load may skip or repeat rows']);
+  t.deepEqual(await warnings('sequential'), []);
+});
