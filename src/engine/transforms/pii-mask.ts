@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Utf8 } from 'apache-arrow';
 import { z } from 'zod';
-import { cellsOf, columnIndex, retyped, setColumn, utf8Data } from './column-data.js';
+import { columnCells } from './column-cells.js';
+import { columnIndex, retyped, setColumn, utf8Data } from './column-data.js';
 import { SynqxError } from '../../core/errors.js';
 import type { TransformFn } from './transform.js';
 
@@ -59,7 +60,12 @@ export function buildPiiMask(config: PiiMaskConfig): TransformFn {
     for (const { column, strategy } of config.masks) {
       const i = columnIndex(batch, column, 'pii_mask');
       const mask = maskers[strategy];
-      const cells = cellsOf(batch.data.children[i]!).map((v) => (v === null || v === undefined ? null : mask(String(v))));
+      // Masked as the value's text (a timestamp as Postgres prints it, not as epoch microseconds).
+      const values = columnCells(batch.schema.fields[i]!, batch.data.children[i]!);
+      const cells = Array.from({ length: batch.numRows }, (_, r) => {
+        const text = values.text(r);
+        return text === null ? null : mask(text);
+      });
       out = setColumn(out, i, retyped(batch.schema.fields[i]!, new Utf8()), utf8Data(cells));
     }
     return out;

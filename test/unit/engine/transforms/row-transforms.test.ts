@@ -1,6 +1,6 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import { Bool, DataType, Float64, Int32, Int64, Int8, Utf8 } from 'apache-arrow';
+import { Bool, DataType, Float64, Int32, Int64, Int8, TimestampMicrosecond, Utf8 } from 'apache-arrow';
 import { SynqxError, type FieldProblem } from '../../../../src/core/errors.js';
 import { buildTransform, validateTransformConfig } from '../../../../src/engine/transforms/registry.js';
 import { splitOutput, type TransformContext } from '../../../../src/engine/transforms/transform.js';
@@ -116,6 +116,17 @@ test('pii_mask: redact, salted SHA-256 hash and partial, NULL stays NULL, output
   t.true(DataType.isUtf8(out!.schema.fields[0]!.type));
   const partial = run('pii_mask', { masks: [{ column: 'email', strategy: 'partial' }] });
   t.deepEqual(rowsOf(partial).map((r) => r['email']), ['***********.com', '***********.org', null]);
+});
+
+test('pii_mask masks a timestamp or number as its text, not as its internal value', (t) => {
+  const batch = makeBatch({
+    at: col(new TimestampMicrosecond('UTC'), [Date.UTC(2024, 0, 31, 12, 0, 0), null]),
+    amount: col(new Float64(), [12.5, 3]),
+  });
+  const rows = rowsOf(run('pii_mask', { masks: [{ column: 'at', strategy: 'hash' }, { column: 'amount', strategy: 'partial' }], salt: 's' }, batch));
+  const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+  t.deepEqual(rows.map((r) => r['at']), [sha('s2024-01-31 12:00:00'), null]);
+  t.deepEqual(rows.map((r) => r['amount']), ['****', '*']);
 });
 
 test('pii_mask: a different salt gives a different hash', (t) => {
