@@ -4,7 +4,7 @@ import { batchTransform, streamTransform } from './define-transform.js';
 import { createDeduplicate, deduplicateConfigSchema } from './deduplicate.js';
 import { buildDerive, deriveConfigSchema } from './derive.js';
 import { buildDropColumns, dropColumnsConfigSchema } from './drop-columns.js';
-import { buildFillNulls, fillNullsConfigSchema } from './fill-nulls.js';
+import { buildFillNulls, fillNullsConfigSchema, fillNullsStream } from './fill-nulls.js';
 import { buildFilter, filterConfigSchema } from './filter.js';
 import { buildMap, mapConfigSchema } from './map.js';
 import { buildNoop, noopConfigSchema } from './noop.js';
@@ -123,10 +123,13 @@ const derive = batchTransform(
 const fillNulls = batchTransform(
   {
     name: 'fill_nulls',
-    description: "Replaces NULLs per column (`values`: {column: literal}); the literal must fit the column's type",
+    description:
+      "Replaces NULLs per column (`values`: {column: literal}; the literal must fit the column's type), or from the column itself (`strategy`: forward, backward, mean, median, mode)",
     operatorTypes: ['transform'],
     inputs: 'one',
     configSchema: fillNullsConfigSchema,
+    // A literal fill is a pure batch function on the pool; a computed strategy keeps state in the node's actor.
+    stateful: fillNullsStream,
   },
   buildFillNulls,
 );
