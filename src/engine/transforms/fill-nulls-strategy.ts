@@ -271,14 +271,8 @@ class WholeRunFill extends FillOperator {
     const batches = this.batches;
     this.batches = [];
     if (batches.length === 0) return [];
-    const schema = batches[0]!.schema;
-    const fills = this.targets.map((c) =>
-      columnFill(
-        this.strategy,
-        schema.fields[c]!,
-        batches.map((b) => b.data.children[c]!),
-      ),
-    );
+    const fields = batches[0]!.schema.fields;
+    const fills = this.targets.map((c) => columnFill(this.strategy, fields[c]!, batches.map((b) => b.data.children[c]!)));
     return batches.map((batch) => {
       let out = batch;
       this.targets.forEach((c, k) => {

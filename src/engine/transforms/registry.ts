@@ -313,9 +313,8 @@ export function isStreamTransform(name: string, config: unknown): boolean {
 /** The live function of a batch transform: unknown names and bad configs throw VALIDATION_FAILED. */
 export function buildTransform(name: string, config: unknown): TransformFn {
   const def = lookUp(name);
-  if (def.kind !== 'batch' || def.stateful?.(config)) {
-    throw new SynqxError('INTERNAL', `transform ${name} is a stream transform with this config: it runs in its node's actor, not on the pool`);
-  }
+  if (def.kind !== 'batch') throw new SynqxError('INTERNAL', `transform ${name} is a stream transform: it runs in its node's actor, not on the pool`);
+  if (def.stateful?.(config)) throw new SynqxError('INTERNAL', `transform ${name} keeps state across batches with this config: it runs in its node's actor, not on the pool`);
   return def.build(config);
 }
 
