@@ -15,7 +15,7 @@ export interface Driven {
 }
 
 export function createOperator(name: string, config: unknown): StreamOperator {
-  return findStreamTransform(name).create(config, { now: new Date('2024-01-01T00:00:00Z'), nodeId: 'n1' });
+  return findStreamTransform(name, config).create(config, { now: new Date('2024-01-01T00:00:00Z'), nodeId: 'n1' });
 }
 
 export function drive(op: StreamOperator, schemas: readonly Schema[], inputs: readonly (readonly RecordBatch[])[]): Driven {

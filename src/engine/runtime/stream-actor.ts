@@ -9,7 +9,10 @@ import { batchBytes } from './batch-bytes.js';
 import type { RuntimeNode, RuntimeTransformNode } from './runtime-graph.js';
 import type { PreparedTransform, TransformPool } from './transform-pool.js';
 
-/** A transform node made ready to run: batch transforms on the pool, stream ones as a fresh operator. */
+/**
+ * A transform node made ready to run: batch transforms on the pool, stream ones (and batch transforms
+ * whose config needs state, such as fill_nulls with a strategy) as a fresh operator.
+ */
 export function prepareTransform(
   pool: TransformPool,
   node: RuntimeTransformNode,
@@ -18,7 +21,7 @@ export function prepareTransform(
   salt?: string,
 ): PreparedTransform | PreparedStream {
   const spec = { nodeId: node.id, transform: node.transform, config: node.config };
-  if (!isStreamTransform(node.transform)) return pool.prepare(spec, now, salt);
+  if (!isStreamTransform(node.transform, node.config)) return pool.prepare(spec, now, salt);
   const stream = PreparedStream.create(spec, now);
   if (stream.operator.readOrder.mode === 'sequential') {
     // The planner rejects this shape with a 422; graphs built by hand get the same answer here.
@@ -49,7 +52,7 @@ export class PreparedStream {
 
   static create(node: { nodeId: string; transform: string; config: unknown }, now: Date): PreparedStream {
     const ctx: TransformContext = { now, nodeId: node.nodeId };
-    const operator = findStreamTransform(node.transform).create(node.config, ctx);
+    const operator = findStreamTransform(node.transform, node.config).create(node.config, ctx);
     return new PreparedStream(node.nodeId, node.transform, operator);
   }
 

@@ -9,13 +9,20 @@ import type { TransformSpec } from './transform-spec.js';
 // VALIDATION_FAILED with `config.…` fields, then the typed config handed to the transform's own code.
 
 type SpecOf<S extends z.ZodType> = Omit<TransformSpec, 'configSchema'> & { configSchema: S };
-type BatchSpecOf<S extends z.ZodType> = SpecOf<S> & { metadataOnly?: boolean };
+type BatchSpecOf<S extends z.ZodType> = SpecOf<S> & {
+  metadataOnly?: boolean;
+  /** For configs that need state across batches: their stream operator (see BatchTransformDefinition.stateful). */
+  stateful?: (config: z.infer<S>) => ((ctx: TransformContext) => StreamOperator) | undefined;
+};
 
 export function batchTransform<S extends z.ZodType>(spec: BatchSpecOf<S>, build: (config: z.infer<S>) => TransformFn): BatchTransformDefinition {
+  const { stateful, ...definition } = spec;
+  const parse = (raw: unknown): z.infer<S> => parseConfig(spec.name, spec.configSchema, raw);
   return {
-    ...spec,
+    ...definition,
     kind: 'batch',
-    build: (raw: unknown): TransformFn => build(parseConfig(spec.name, spec.configSchema, raw)),
+    build: (raw: unknown): TransformFn => build(parse(raw)),
+    ...(stateful && { stateful: (raw: unknown) => stateful(parse(raw)) }),
   };
 }
 

@@ -4,11 +4,36 @@ import { FIELD_META_PG_TYPE } from '../../core/data-ports.js';
 import { SynqxError } from '../../core/errors.js';
 import { cellsOf, columnIndex, setColumn } from './column-data.js';
 import { oneOfKeys } from './config-aliases.js';
-import type { TransformFn } from './transform.js';
+import { createFillStrategy } from './fill-nulls-strategy.js';
+import type { StreamOperator } from './stream-operator.js';
+import type { TransformContext, TransformFn } from './transform.js';
 
 const literal = z.union([z.string(), z.number(), z.boolean()]);
 
 const columnValues = z.record(z.string().min(1), literal).refine((m) => Object.keys(m).length > 0, { message: 'needs at least one column' });
+
+/**
+ * `strategy` spellings, the original SynqX's (pandas' fillna methods) included, by what they do. A
+ * computed fill reads the column's other values, so it needs state across batches: see
+ * fill-nulls-strategy.ts.
+ */
+const STRATEGIES = {
+  constant: 'constant',
+  forward: 'forward',
+  ffill: 'forward',
+  pad: 'forward',
+  backward: 'backward',
+  bfill: 'backward',
+  backfill: 'backward',
+  mean: 'mean',
+  median: 'median',
+  mode: 'mode',
+} as const;
+
+export type FillStrategy = Exclude<(typeof STRATEGIES)[keyof typeof STRATEGIES], 'constant'>;
+
+/** What a computed strategy holds at most by default (rows), as sort does. */
+const DEFAULT_MAX_ROWS = 1_000_000;
 
 export const fillNullsConfigSchema = z
   .object({
@@ -19,23 +44,65 @@ export const fillNullsConfigSchema = z
       .describe(
         'the original SynqX spelling: one literal for every column it fits (text for text columns, numbers for numeric ones, true/false for booleans; other columns are left alone), or for just `columns`; or a {column: literal} map like `values`',
       ),
-    columns: z.array(z.string().min(1)).min(1).optional().describe('with a single `value`: the columns it fills (each must fit it)'),
+    columns: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('with a single `value`: the columns it fills (each must fit it); with a `strategy`: the columns it fills (default: every column, or every numeric one for mean and median)'),
+    strategy: z
+      .enum(Object.keys(STRATEGIES) as [keyof typeof STRATEGIES, ...(keyof typeof STRATEGIES)[]])
+      .optional()
+      .describe(
+        'instead of a literal, fill from the column itself: forward (ffill, pad) = the last non-NULL value before, backward (bfill, backfill) = the next one after, mean / median (numeric columns) or mode (most frequent value) of the whole run; constant = `value`',
+      ),
+    max_rows: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(`backward, mean, median, mode: the most rows held at once (default ${DEFAULT_MAX_ROWS.toLocaleString('en-US')}); past it the step fails`),
   })
   .strict()
   .superRefine((config, ctx) => {
-    oneOfKeys(config, ctx, 'values', 'value', { required: true, what: 'the literal to put in place of NULL, per column' });
+    const strategy = config.strategy === undefined ? undefined : STRATEGIES[config.strategy];
+    if (strategy !== undefined && strategy !== 'constant') {
+      // A computed fill and a literal contradict each other: say so rather than pick one.
+      for (const key of ['values', 'value'] as const) {
+        if (config[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `${key} is a literal fill; strategy ${config.strategy} computes the fill from the column: give one of them` });
+      }
+      return;
+    }
+    if (strategy === 'constant' && config.values === undefined && config.value === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: 'strategy constant fills with value: give value (or values)' });
+    } else {
+      oneOfKeys(config, ctx, 'values', 'value', { required: true, what: 'the literal to put in place of NULL, per column (or a strategy)' });
+    }
     if (config.columns && (config.value === undefined || typeof config.value === 'object')) {
       ctx.addIssue({ code: 'custom', path: ['columns'], message: 'columns goes with a single value; a {column: literal} map names its columns itself' });
     }
+    if (config.max_rows !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['max_rows'], message: 'max_rows bounds the rows a strategy holds (backward, mean, median, mode); a literal fill holds none' });
+    }
   })
-  .transform(({ values, value, columns }) => {
-    if (values) return { values };
-    if (typeof value === 'object') return { values: value };
-    return columns ? { values: Object.fromEntries(columns.map((c) => [c, value!])) } : { everyColumn: value! };
+  .transform(({ values, value, columns, strategy, max_rows }): LiteralFill | StrategyFill => {
+    const computed = strategy === undefined ? 'constant' : STRATEGIES[strategy];
+    if (computed !== 'constant') return { strategy: computed, columns, max_rows: max_rows ?? DEFAULT_MAX_ROWS };
+    if (values) return { strategy: 'constant', values };
+    if (typeof value === 'object') return { strategy: 'constant', values: value };
+    return columns ? { strategy: 'constant', values: Object.fromEntries(columns.map((c) => [c, value!])) } : { strategy: 'constant', everyColumn: value! };
   });
 
-export type FillNullsConfig = z.infer<typeof fillNullsConfigSchema>;
 type Literal = z.infer<typeof literal>;
+/** A literal per named column, or one literal for every column it fits: runs on the pool. */
+export type LiteralFill = { strategy: 'constant'; values: Record<string, Literal>; everyColumn?: undefined } | { strategy: 'constant'; values?: undefined; everyColumn: Literal };
+/** A fill computed from the column's own values: runs as a stream operator (fill-nulls-strategy.ts). */
+export interface StrategyFill {
+  strategy: FillStrategy;
+  columns: string[] | undefined;
+  max_rows: number;
+}
+
+export type FillNullsConfig = z.infer<typeof fillNullsConfigSchema>;
 
 const NUMERIC_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 const TEXT_TYPES = /^(text|character varying|varchar|character|char|bpchar|name|citext)\b/i;
@@ -83,9 +150,17 @@ function coerce(value: Literal, field: Field, onlyText = false): { ok: true; val
 
 /**
  * Replaces NULLs column by column with a literal that must fit the column's Arrow type (else DATA_ERROR).
- * With `everyColumn`, the literal fills the columns it fits and leaves the others alone.
+ * With `everyColumn`, the literal fills the columns it fits and leaves the others alone. A computed
+ * `strategy` does not run here: see fillNullsStream.
  */
 export function buildFillNulls(config: FillNullsConfig): TransformFn {
+  if (config.strategy !== 'constant') {
+    // The runtime sends such a node to its actor (fillNullsStream); only API validation builds this.
+    const strategy = config.strategy;
+    return () => {
+      throw new SynqxError('INTERNAL', `fill_nulls with strategy ${strategy} keeps state across batches: it runs in its node's actor, not on the pool`);
+    };
+  }
   const entries = config.values ? Object.entries(config.values) : undefined;
   return (batch: RecordBatch) => {
     let out = batch;
@@ -105,4 +180,13 @@ export function buildFillNulls(config: FillNullsConfig): TransformFn {
     }
     return out;
   };
+}
+
+/**
+ * The stream operator a computed `strategy` needs (it reads other batches' values); undefined for a
+ * literal fill, which stays a pure batch function on the pool.
+ */
+export function fillNullsStream(config: FillNullsConfig): ((ctx: TransformContext) => StreamOperator) | undefined {
+  if (config.strategy === 'constant') return undefined;
+  return () => createFillStrategy(config);
 }

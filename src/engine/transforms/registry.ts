@@ -4,7 +4,7 @@ import { batchTransform, streamTransform } from './define-transform.js';
 import { createDeduplicate, deduplicateConfigSchema } from './deduplicate.js';
 import { buildDerive, deriveConfigSchema } from './derive.js';
 import { buildDropColumns, dropColumnsConfigSchema } from './drop-columns.js';
-import { buildFillNulls, fillNullsConfigSchema } from './fill-nulls.js';
+import { buildFillNulls, fillNullsConfigSchema, fillNullsStream } from './fill-nulls.js';
 import { buildFilter, filterConfigSchema } from './filter.js';
 import { buildMap, mapConfigSchema } from './map.js';
 import { buildNoop, noopConfigSchema } from './noop.js';
@@ -14,8 +14,8 @@ import { buildRegexReplace, regexReplaceConfigSchema } from './regex-replace.js'
 import { buildRenameColumns, renameColumnsConfigSchema } from './rename-columns.js';
 import { buildSelect, selectConfigSchema } from './select.js';
 import { createSort, sortConfigSchema } from './sort.js';
-import type { StreamTransformDefinition } from './stream-operator.js';
-import type { TransformDefinition, TransformFn } from './transform.js';
+import type { StreamOperator, StreamTransformDefinition } from './stream-operator.js';
+import type { TransformContext, TransformDefinition, TransformFn } from './transform.js';
 import { createUnion, unionConfigSchema } from './union.js';
 import { joinDefinition } from './join.js';
 import { mergeDefinition } from './merge.js';
@@ -123,10 +123,13 @@ const derive = batchTransform(
 const fillNulls = batchTransform(
   {
     name: 'fill_nulls',
-    description: "Replaces NULLs per column (`values`: {column: literal}); the literal must fit the column's type",
+    description:
+      "Replaces NULLs per column (`values`: {column: literal}; the literal must fit the column's type), or from the column itself (`strategy`: forward, backward, mean, median, mode)",
     operatorTypes: ['transform'],
     inputs: 'one',
     configSchema: fillNullsConfigSchema,
+    // A literal fill is a pure batch function on the pool; a computed strategy keeps state in the node's actor.
+    stateful: fillNullsStream,
   },
   buildFillNulls,
 );
@@ -290,23 +293,53 @@ function lookUp(name: string): TransformDefinition {
   );
 }
 
-/** Whether `name` is a stream transform (runs in its node's actor, not on the pool). */
-export function isStreamTransform(name: string): boolean {
-  return byName.get(name)?.kind === 'stream';
+/**
+ * Whether a node running `name` with `config` runs in its actor (a stream transform, or a batch
+ * transform whose config needs state: fill_nulls with a strategy) rather than on the pool. A config
+ * that does not validate answers false: the pool's prepare then reports its problems.
+ */
+export function isStreamTransform(name: string, config: unknown): boolean {
+  const def = byName.get(name);
+  if (def?.kind === 'stream') return true;
+  if (def?.kind !== 'batch' || !def.stateful) return false;
+  try {
+    return def.stateful(config) !== undefined;
+  } catch (err) {
+    if (err instanceof SynqxError && err.code === 'VALIDATION_FAILED') return false;
+    throw err;
+  }
 }
 
 /** The live function of a batch transform: unknown names and bad configs throw VALIDATION_FAILED. */
 export function buildTransform(name: string, config: unknown): TransformFn {
   const def = lookUp(name);
   if (def.kind !== 'batch') throw new SynqxError('INTERNAL', `transform ${name} is a stream transform: it runs in its node's actor, not on the pool`);
+  if (def.stateful?.(config)) throw new SynqxError('INTERNAL', `transform ${name} keeps state across batches with this config: it runs in its node's actor, not on the pool`);
   return def.build(config);
 }
 
-/** The definition of a stream transform, for its actor; unknown or batch names throw. */
-export function findStreamTransform(name: string): StreamTransformDefinition {
+/**
+ * The stream definition a node running `name` with `config` is created from, for its actor: the
+ * transform's own, or for a batch transform whose config needs state, one made from its `stateful`
+ * (same spec; validate and create parse the whole config). Unknown names, and batch transforms whose
+ * config is a pure batch function, throw.
+ */
+export function findStreamTransform(name: string, config: unknown): StreamTransformDefinition {
   const def = lookUp(name);
-  if (def.kind !== 'stream') throw new SynqxError('INTERNAL', `transform ${name} is a batch transform, not a stream one`);
-  return def;
+  if (def.kind === 'stream') return def;
+  const { stateful } = def;
+  if (!stateful || !stateful(config)) throw new SynqxError('INTERNAL', `transform ${name} is a batch transform${stateful ? ' with this config' : ''}, not a stream one`);
+  const { build: _build, metadataOnly: _metadataOnly, stateful: _stateful, kind: _kind, ...spec } = def;
+  return {
+    ...spec,
+    kind: 'stream',
+    validate: (raw: unknown): void => void def.build(raw),
+    create: (raw: unknown, ctx: TransformContext): StreamOperator => {
+      const factory = stateful(raw);
+      if (!factory) throw new SynqxError('INTERNAL', `transform ${name}: this config runs on the pool, not in an actor`);
+      return factory(ctx);
+    },
+  };
 }
 
 /** Every problem with a node's config, expressions included (with positions), for API validation. */

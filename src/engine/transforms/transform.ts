@@ -1,5 +1,5 @@
 import type { RecordBatch } from 'apache-arrow';
-import type { StreamTransformDefinition } from './stream-operator.js';
+import type { StreamOperator, StreamTransformDefinition } from './stream-operator.js';
 import type { TransformSpec } from './transform-spec.js';
 
 /**
@@ -62,6 +62,14 @@ export interface BatchTransformDefinition extends TransformSpec {
    */
   metadataOnly?: boolean;
   build(config: unknown): TransformFn;
+  /**
+   * Set when some configs of this transform need state across batches (fill_nulls with a computed
+   * `strategy`): parses the config (throws VALIDATION_FAILED like `build`) and returns the factory of
+   * the node's stream operator, or undefined when this config stays a pure batch function. One
+   * registry entry, one config schema (one OpenAPI entry), two ways to run: the registry's
+   * isStreamTransform / findStreamTransform decide per node.
+   */
+  stateful?(config: unknown): ((ctx: TransformContext) => StreamOperator) | undefined;
 }
 
 export type TransformDefinition = BatchTransformDefinition | StreamTransformDefinition;

@@ -155,7 +155,7 @@ for (const [name, sample] of Object.entries(samples)) {
 
   for (const bad of sample.bad) {
     test(`${name}: rejects config ${JSON.stringify(bad)}`, (t) => {
-      const def = findStreamTransform(name);
+      const def = findStreamTransform(name, sample.config);
       const err = t.throws(() => def.validate(bad)) as SynqxError;
       t.true(err instanceof SynqxError);
       t.is(err.code, 'VALIDATION_FAILED');

@@ -1,0 +1,206 @@
+import { DataType, Precision, type Data, type Field } from 'apache-arrow';
+import { FIELD_META_PG_TYPE } from '../../core/data-ports.js';
+import { SynqxError } from '../../core/errors.js';
+import { cellKind, compareDecimalText } from './cells.js';
+import { valueEncoder } from './row-keys.js';
+import { takeData } from './take.js';
+
+/**
+ * The whole-run statistics fill_nulls' mean, median and mode strategies put in place of NULL. Each
+ * returns the fill as a one-row column of the column's own type (so it is gathered into the output
+ * like any other cell, exactly), or undefined when the column has no non-NULL value.
+ *
+ * Integers are summed exactly (bigint), and a mean or median that falls between two integers is
+ * rounded half away from zero, as type_cast and Postgres round. Floats follow Postgres: NaN is a value
+ * (a mean with one is NaN; it sorts above every other value). A PG numeric (text on the wire) is
+ * averaged exactly in decimal.
+ */
+export type WholeRunStrategy = 'mean' | 'median' | 'mode';
+
+/** Columns mean and median can fill: integers, floats (not half precision) and PG numeric text. */
+export function isNumericColumn(field: Field): boolean {
+  const t = field.type;
+  if (DataType.isInt(t)) return true;
+  if (DataType.isFloat(t)) return t.precision !== Precision.HALF;
+  return DataType.isUtf8(t) && isPgNumeric(field);
+}
+
+function isPgNumeric(field: Field): boolean {
+  return /^(numeric|decimal)\b/i.test(field.metadata.get(FIELD_META_PG_TYPE) ?? '');
+}
+
+export function columnFill(strategy: WholeRunStrategy, field: Field, chunks: readonly Data[]): Data | undefined {
+  if (strategy === 'mode') return modeFill(field, chunks);
+  const kind = cellKind(field, 'fill_nulls');
+  const values: (number | bigint | string)[] = [];
+  for (const data of chunks) {
+    const read = kind.reader(data);
+    for (let i = 0; i < data.length; i++) {
+      const v = read(i);
+      if (v !== null) values.push(v as number | bigint | string);
+    }
+  }
+  if (values.length === 0) return undefined;
+  const t = field.type;
+  let fill: number | bigint | string;
+  if (DataType.isInt(t)) fill = strategy === 'mean' ? intMean(values as (number | bigint)[]) : intMedian(values as (number | bigint)[], t);
+  else if (DataType.isFloat(t)) fill = strategy === 'mean' ? floatMean(values as number[]) : floatMedian(values as number[]);
+  else fill = strategy === 'mean' ? decimalMean(values as string[], field.name) : decimalMedian(values as string[], field.name);
+  return kind.toData([fill]);
+}
+
+/** The most frequent non-NULL value (SQL equality; PG numeric by value, so 1.5 = 1.50); ties: the one seen first. */
+function modeFill(field: Field, chunks: readonly Data[]): Data | undefined {
+  const numeric = DataType.isUtf8(field.type) && isPgNumeric(field);
+  const counts = new Map<string, { count: number; first: number; chunk: number; row: number }>();
+  let best: { count: number; first: number; chunk: number; row: number } | undefined;
+  let seen = 0;
+  chunks.forEach((data, chunk) => {
+    const encode = valueEncoder(data);
+    for (let row = 0; row < data.length; row++, seen++) {
+      const raw = encode(row);
+      if (raw === null) continue;
+      const key = numeric ? canonicalDecimal(raw, field.name) : raw;
+      let entry = counts.get(key);
+      if (!entry) counts.set(key, (entry = { count: 0, first: seen, chunk, row }));
+      entry.count++;
+      // Only this entry grew, so comparing it with the leader keeps the leader right.
+      if (!best || entry.count > best.count || (entry.count === best.count && entry.first < best.first)) best = entry;
+    }
+  });
+  return best && takeData(chunks[best.chunk]!, Int32Array.of(best.row));
+}
+
+/** a / b (b > 0) rounded half away from zero. */
+function roundDiv(a: bigint, b: bigint): bigint {
+  const q = ((a < 0n ? -a : a) * 2n + b) / (2n * b);
+  return a < 0n ? -q : q;
+}
+
+function roundHalfAway(x: number): number {
+  return Math.sign(x) * Math.round(Math.abs(x));
+}
+
+function intMean(values: readonly (number | bigint)[]): number | bigint {
+  let total = 0n;
+  let partial = 0;
+  let inPartial = 0;
+  const wide = typeof values[0] === 'bigint';
+  for (const v of values) {
+    if (wide) {
+      total += v as bigint;
+      continue;
+    }
+    // Up to 2^20 values of at most 2^32 each stay below 2^53: exact as a double, one BigInt per chunk.
+    partial += v as number;
+    if (++inPartial === 1 << 20) {
+      total += BigInt(partial);
+      partial = 0;
+      inPartial = 0;
+    }
+  }
+  total += BigInt(partial);
+  const mean = roundDiv(total, BigInt(values.length));
+  return wide ? mean : Number(mean);
+}
+
+function intMedian(values: readonly (number | bigint)[], type: DataType): number | bigint {
+  const n = values.length;
+  const mid = n >> 1;
+  if (typeof values[0] === 'bigint') {
+    // Typed arrays sort numerically, without a comparator call per pair.
+    const Sorted = (type as { isSigned?: boolean }).isSigned === false ? BigUint64Array : BigInt64Array;
+    const sorted = Sorted.from(values as bigint[]).sort();
+    if (n % 2 === 1) return sorted[mid]!;
+    const s = sorted[mid - 1]! + sorted[mid]!;
+    return s >= 0n ? (s + 1n) / 2n : (s - 1n) / 2n;
+  }
+  const sorted = Float64Array.from(values as number[]).sort();
+  return n % 2 === 1 ? sorted[mid]! : roundHalfAway((sorted[mid - 1]! + sorted[mid]!) / 2);
+}
+
+function floatMean(values: readonly number[]): number {
+  let sum = 0;
+  for (const v of values) sum += v;
+  return sum / values.length;
+}
+
+function floatMedian(values: readonly number[]): number {
+  // A Float64Array sorts numerically with NaN last: Postgres' order, where NaN is above everything.
+  const sorted = Float64Array.from(values).sort();
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : sorted[mid - 1]! / 2 + sorted[mid]! / 2;
+}
+
+/** A PG numeric's text: NaN, ±Infinity, or an exact value `unscaled` × 10^-scale. */
+type Decimal = { special: 'NaN' | 'Infinity' | '-Infinity' } | { special?: undefined; unscaled: bigint; scale: number };
+
+const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?$/;
+
+function parseDecimal(text: string, column: string): Decimal {
+  const s = text.trim();
+  if (s === 'NaN' || s === 'Infinity' || s === '-Infinity') return { special: s };
+  const m = DECIMAL.exec(s);
+  if (!m || (m[2] === '' && !m[3])) throw new SynqxError('DATA_ERROR', `fill_nulls: column "${column}" is numeric but holds ${JSON.stringify(text)}, which is not a number`);
+  const frac = m[3] ?? '';
+  const unscaled = BigInt(`${m[2]}${frac}` || '0');
+  return { unscaled: m[1] === '-' ? -unscaled : unscaled, scale: frac.length };
+}
+
+/** `unscaled` × 10^-scale as text, trailing fraction zeros dropped down to `keep` digits. */
+function formatDecimal(unscaled: bigint, scale: number, keep: number): string {
+  const neg = unscaled < 0n;
+  let digits = (neg ? -unscaled : unscaled).toString().padStart(scale + 1, '0');
+  let frac = digits.slice(digits.length - scale);
+  digits = digits.slice(0, digits.length - scale);
+  let end = frac.length;
+  while (end > keep && frac[end - 1] === '0') end--;
+  frac = frac.slice(0, end);
+  const text = frac ? `${digits}.${frac}` : digits;
+  return neg && /[1-9]/.test(text) ? `-${text}` : text;
+}
+
+/** Equal numerics give equal keys: 1.5, 1.50 and +01.5 are one value. */
+function canonicalDecimal(text: string, column: string): string {
+  const d = parseDecimal(text, column);
+  return d.special ?? formatDecimal(d.unscaled, d.scale, 0);
+}
+
+/** NaN, or an infinity, when one decides the result (as in Postgres: Infinity + -Infinity is NaN). */
+function specialOf(values: readonly Decimal[]): string | undefined {
+  const specials = new Set(values.flatMap((v) => (v.special ? [v.special] : [])));
+  if (specials.size === 0) return undefined;
+  if (specials.has('NaN') || specials.size === 2) return 'NaN';
+  return [...specials][0];
+}
+
+/**
+ * The exact mean, to at least 16 decimals (what Postgres' avg(numeric) gives), printed without the
+ * trailing zeros past the column's own scale: the mean of 1.50 and 2.50 is 2.00.
+ */
+function decimalMean(texts: readonly string[], column: string): string {
+  const values = texts.map((t) => parseDecimal(t, column));
+  const special = specialOf(values);
+  if (special) return special;
+  const finite = values as { unscaled: bigint; scale: number }[];
+  const scale = Math.max(...finite.map((v) => v.scale));
+  let sum = 0n;
+  for (const v of finite) sum += v.unscaled * 10n ** BigInt(scale - v.scale);
+  const out = Math.max(scale, 16);
+  return formatDecimal(roundDiv(sum * 10n ** BigInt(out - scale), BigInt(finite.length)), out, scale);
+}
+
+function decimalMedian(texts: readonly string[], column: string): string {
+  texts.forEach((t) => parseDecimal(t, column));
+  const sorted = texts.slice().sort(compareDecimalText);
+  const mid = sorted.length >> 1;
+  if (sorted.length % 2 === 1) return sorted[mid]!;
+  const pair = [parseDecimal(sorted[mid - 1]!, column), parseDecimal(sorted[mid]!, column)];
+  const special = specialOf(pair);
+  if (special) return special;
+  const [a, b] = pair as { unscaled: bigint; scale: number }[];
+  const scale = Math.max(a!.scale, b!.scale);
+  const sum = a!.unscaled * 10n ** BigInt(scale - a!.scale) + b!.unscaled * 10n ** BigInt(scale - b!.scale);
+  // Half of a sum at one more decimal is exact.
+  return formatDecimal(sum * 5n, scale + 1, scale);
+}
