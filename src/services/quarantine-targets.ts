@@ -1,13 +1,21 @@
+import type { BatchSink } from '../core/data-ports.js';
 import type { ExecutionPlan } from '../engine/plan/compile.js';
+import type { RuntimeNode, RuntimeTransformNode } from '../engine/runtime/runtime-graph.js';
 import { quarantineAssetOf } from '../engine/transforms/rejected-rows.js';
 
 /**
  * Transform nodes whose config quarantines failing rows (on_error 'quarantine'): each gets a
  * synthetic load step `<node_id>__quarantine`, appending the rejected rows to `quarantine_asset_id`.
  * It is a real step (its own step_runs row under that node_key, counters, and the run's one
- * transaction discipline: committed only if the whole run succeeds).
+ * transaction discipline: committed only if the whole run succeeds), wired by `quarantineNodes`.
  */
 export const QUARANTINE_SUFFIX = '__quarantine';
+
+/**
+ * Load options laid over whatever the quarantine destination says: append in the run's transaction
+ * (never truncate/replace/upsert or chunked commits), so a failed run leaves that table as it was.
+ */
+export const QUARANTINE_LOAD_OPTIONS: Readonly<Record<string, unknown>> = { write_mode: 'append', upsert_keys: undefined, commit_every_rows: undefined };
 
 export interface QuarantineTarget {
   /** The transform node that rejects rows. */
@@ -34,3 +42,17 @@ export function quarantineTargets(plan: ExecutionPlan): QuarantineTarget[] {
   }
   return out;
 }
+
+/**
+ * The runtime nodes of a quarantining transform: the transform with the synthetic step as one more
+ * output, marked as its error output (where the coordinator sends the rejected rows), and that step,
+ * a sink ordered with its transform. `label` names the destination table.
+ */
+export function quarantineNodes(transform: RuntimeTransformNode, destination: { sink: BatchSink; label: string }): [RuntimeTransformNode, RuntimeNode] {
+  const stepId = quarantineStepId(transform.id);
+  return [
+    { ...transform, outputs: [...transform.outputs, stepId], errorOutput: stepId },
+    { id: stepId, order: transform.order, label: `quarantine ${destination.label}`, inputs: [transform.id], outputs: [], kind: 'sink', sink: destination.sink },
+  ];
+}
+
