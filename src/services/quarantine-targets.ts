@@ -1,4 +1,5 @@
-import type { BatchSink } from '../core/data-ports.js';
+import { Field, Schema } from 'apache-arrow';
+import { FIELD_META_PK_POSITION, type BatchSink } from '../core/data-ports.js';
 import type { ExecutionPlan } from '../engine/plan/compile.js';
 import type { RuntimeNode, RuntimeTransformNode } from '../engine/runtime/runtime-graph.js';
 import { quarantineAssetOf } from '../engine/transforms/rejected-rows.js';
@@ -52,7 +53,32 @@ export function quarantineNodes(transform: RuntimeTransformNode, destination: { 
   const stepId = quarantineStepId(transform.id);
   return [
     { ...transform, outputs: [...transform.outputs, stepId], errorOutput: stepId },
-    { id: stepId, order: transform.order, label: `quarantine ${destination.label}`, inputs: [transform.id], outputs: [], kind: 'sink', sink: destination.sink },
+    { id: stepId, order: transform.order, label: `quarantine ${destination.label}`, inputs: [transform.id], outputs: [], kind: 'sink', sink: withoutPrimaryKey(destination.sink) },
   ];
 }
 
+/**
+ * A quarantine table is a log of rejections: a row still failing in the next run is quarantined
+ * again, as one more row. Created with the input's primary key (which the rejected rows' schema
+ * carries, like every column's type), that second run would fail on a duplicate key at commit; so
+ * the sink sees the schema without it.
+ */
+function withoutPrimaryKey(sink: BatchSink): BatchSink {
+  return {
+    open: (schema, signal) => sink.open(stripPrimaryKey(schema), signal),
+    write: (batch) => sink.write(batch),
+    commit: () => sink.commit(),
+    abort: (reason) => sink.abort(reason),
+  };
+}
+
+function stripPrimaryKey(schema: Schema): Schema {
+  if (!schema.fields.some((f) => f.metadata.has(FIELD_META_PK_POSITION))) return schema;
+  const fields = schema.fields.map((f) => {
+    if (!f.metadata.has(FIELD_META_PK_POSITION)) return f;
+    const metadata = new Map(f.metadata);
+    metadata.delete(FIELD_META_PK_POSITION);
+    return new Field(f.name, f.type, f.nullable, metadata);
+  });
+  return new Schema(fields, schema.metadata);
+}
