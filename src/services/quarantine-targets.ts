@@ -6,9 +6,10 @@ import { quarantineAssetOf } from '../engine/transforms/rejected-rows.js';
 
 /**
  * Transform nodes whose config quarantines failing rows (on_error 'quarantine'): each gets a
- * synthetic load step `<node_id>__quarantine`, appending the rejected rows to `quarantine_asset_id`.
- * It is a real step (its own step_runs row under that node_key, counters, and the run's one
- * transaction discipline: committed only if the whole run succeeds), wired by `quarantineNodes`.
+ * synthetic load step `<node_id>__quarantine`, appending the rejected rows to `quarantine_asset_id`
+ * (a pipeline file names a table instead; pipeline-file-quarantine.ts). It is a real step (its own
+ * step_runs row under that node_key, counters, and the run's one transaction discipline: committed
+ * only if the whole run succeeds). The API runner and `synqx run` both wire it with `quarantineNodes`.
  */
 export const QUARANTINE_SUFFIX = '__quarantine';
 
