@@ -6,6 +6,7 @@ import { formatCount, formatSeconds } from '../engine/runtime/format.js';
 import type { RunResult } from '../engine/runtime/coordinator.js';
 import { pipelineFileGraph } from '../services/pipeline-file-graph.js';
 import { parsePipelineFile, type ParsedPipeline } from '../services/pipeline-file.js';
+import { quarantineStepId } from '../services/quarantine-targets.js';
 import { EXIT, reportSetupError, runOnce, type OutputFlags } from './run-once.js';
 
 interface RunFlags extends OutputFlags {
@@ -64,15 +65,34 @@ async function run(file: string, flags: RunFlags): Promise<number> {
 }
 
 function describePlan(p: ParsedPipeline): string {
-  return p.nodes.map((n) => `${n.id} (${n.kind === 'transform' ? n.transform : `${n.kind} ${n.label}`})`).join(' → ');
+  const quarantine = (n: ParsedPipeline['nodes'][number]) => (n.kind === 'transform' && n.quarantine ? `, quarantine ${n.quarantine.label}` : '');
+  return p.nodes.map((n) => `${n.id} (${n.kind === 'transform' ? n.transform : `${n.kind} ${n.label}`}${quarantine(n)})`).join(' → ');
 }
 
-/** `ran users-backup in 3.4 s: 1,000,000 rows read, 900,000 written (public.a 900,000; …), 100,000 filtered`. */
+/**
+ * `ran users-backup in 3.4 s: 1,000,000 rows read, 900,000 written (public.a 900,000; …), 100,000 filtered`,
+ * then `, 12 quarantined to public.bad` when transforms quarantine: those rows are not counted as
+ * written (they went to the quarantine tables) nor as filtered (they are the steps' records_error).
+ */
 function summary(p: ParsedPipeline, r: RunResult): string {
-  const sinks = r.steps.filter((s) => s.kind === 'sink');
-  const filtered = r.steps.reduce((n, s) => n + s.counters.records_filtered, 0);
   const labels = new Map(p.nodes.map((n) => [n.id, n.label]));
-  const perSink = sinks.length > 1 ? ` (${sinks.map((s) => `${labels.get(s.stepId)} ${formatCount(s.load?.rowsWritten ?? 0)}`).join('; ')})` : sinks[0] ? ` to ${labels.get(sinks[0].stepId)}` : '';
+  const quarantineLabels = new Map(p.nodes.flatMap((n) => (n.kind === 'transform' && n.quarantine ? [[quarantineStepId(n.id), n.quarantine.label] as const] : [])));
+  const sinks = r.steps.filter((s) => s.kind === 'sink' && !quarantineLabels.has(s.stepId));
+  const quarantines = r.steps.filter((s) => quarantineLabels.has(s.stepId));
+  const filtered = r.steps.reduce((n, s) => n + s.counters.records_filtered, 0);
   const filteredPart = filtered > 0 ? `, ${formatCount(filtered)} filtered` : '';
-  return `ran ${p.name} in ${formatSeconds(r.durationSeconds)}: ${formatCount(r.totals.total_extracted)} rows read, ${formatCount(r.totals.total_loaded)} written${perSink}${filteredPart}`;
+  const quarantinedPart = quarantines.length > 0 ? `, ${loaded(quarantines)} quarantined${where(quarantines, quarantineLabels)}` : '';
+  return `ran ${p.name} in ${formatSeconds(r.durationSeconds)}: ${formatCount(r.totals.total_extracted)} rows read, ${loaded(sinks)} written${where(sinks, labels)}${filteredPart}${quarantinedPart}`;
+}
+
+type Step = RunResult['steps'][number];
+
+function loaded(sinks: Step[]): string {
+  return formatCount(sinks.reduce((n, s) => n + (s.load?.rowsWritten ?? 0), 0));
+}
+
+/** ` to public.a` for one sink, ` (public.a 900; public.b 100)` for several. */
+function where(sinks: Step[], labels: Map<string, string>): string {
+  if (sinks.length === 1) return ` to ${labels.get(sinks[0]!.stepId)}`;
+  return sinks.length > 1 ? ` (${sinks.map((s) => `${labels.get(s.stepId)} ${formatCount(s.load?.rowsWritten ?? 0)}`).join('; ')})` : '';
 }

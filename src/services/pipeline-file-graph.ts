@@ -1,6 +1,7 @@
 import type { BatchSource } from '../core/data-ports.js';
-import type { RuntimeGraph, RuntimeNode } from '../engine/runtime/runtime-graph.js';
+import type { RuntimeGraph, RuntimeNode, RuntimeTransformNode } from '../engine/runtime/runtime-graph.js';
 import type { ParsedPipeline } from './pipeline-file.js';
+import { quarantineNodes } from './quarantine-targets.js';
 
 export interface PipelineFileGraph {
   graph: RuntimeGraph;
@@ -15,15 +16,21 @@ export interface PipelineFileGraph {
 export function pipelineFileGraph(pipeline: ParsedPipeline): PipelineFileGraph {
   const kindOf = new Map(pipeline.nodes.map((n) => [n.id, n.kind]));
   const sources: BatchSource[] = [];
-  const nodes: RuntimeNode[] = pipeline.nodes.map((n) => {
+  const nodes: RuntimeNode[] = pipeline.nodes.flatMap((n): RuntimeNode[] => {
     const base = { id: n.id, order: n.order, label: n.label, inputs: [...n.inputs], outputs: [...n.outputs] };
-    if (n.kind === 'transform') return { ...base, kind: 'transform', transform: n.transform, config: n.config };
-    if (n.kind === 'sink') return { ...base, kind: 'sink', sink: n.connector.createSink(n.config, n.target, n.options) };
+    if (n.kind === 'transform') {
+      const transform: RuntimeTransformNode = { ...base, kind: 'transform', transform: n.transform, config: n.config };
+      if (!n.quarantine) return [transform];
+      // The same synthetic step the API runner adds (plan-to-graph.ts), on the file's table.
+      const q = n.quarantine;
+      return quarantineNodes(transform, { sink: q.connector.createSink(q.config, q.target, q.options), label: q.label });
+    }
+    if (n.kind === 'sink') return [{ ...base, kind: 'sink', sink: n.connector.createSink(n.config, n.target, n.options) }];
     // Raw COPY bytes ride along with each batch only when a sink may receive it unchanged.
     const rawPassThrough = n.outputs.some((o) => kindOf.get(o) === 'sink');
     const source = n.connector.createSource(n.config, n.target, n.options, { rawPassThrough });
     sources.push(source);
-    return { ...base, kind: 'source', source };
+    return [{ ...base, kind: 'source', source }];
   });
   return {
     graph: { nodes },

@@ -6,6 +6,8 @@ import { connectorTypeNames, findConnector } from '../connectors/registry.js';
 import { SynqxError, type FieldProblem } from '../core/errors.js';
 import { compilePlan, type PlanNodeInput } from '../engine/plan/compile.js';
 import { expandEnvDeep } from './env-refs.js';
+import { checkTransformQuarantine, quarantineConflicts, quarantineEntrySchema } from './pipeline-file-quarantine.js';
+import { quarantineTargets } from './quarantine-targets.js';
 
 /**
  * Pipeline files for `synqx run`: a whole pipeline in one JSON or YAML document, with its connections
@@ -30,6 +32,8 @@ const nodeEntry = z
     options: z.record(z.string(), z.unknown()).optional(),
     transform: z.string().min(1).optional(),
     config: z.record(z.string(), z.unknown()).optional(),
+    /** Transform nodes with config.on_error 'quarantine': the table failing rows go to. */
+    quarantine: quarantineEntrySchema.optional(),
   })
   .strict();
 
@@ -60,18 +64,22 @@ export const pipelineDocumentSchema = z
 export type PipelineDocument = z.input<typeof pipelineDocumentSchema>;
 export type PipelineSettings = z.output<typeof pipelineSettingsSchema>;
 
-/** An extract or load node with its connection parsed by its connector and its options parsed by the asset schema. */
-export interface FileEndpointNode {
-  kind: 'source' | 'sink';
-  id: string;
-  order: number;
-  label: string;
-  inputs: string[];
-  outputs: string[];
+/** A table or query with its connection parsed by its connector and its options parsed by the asset schema. */
+export interface FileEndpoint {
   connector: Connector;
   config: unknown;
   target: AssetTarget;
   options: unknown;
+  label: string;
+}
+
+/** An extract or load node. */
+export interface FileEndpointNode extends FileEndpoint {
+  kind: 'source' | 'sink';
+  id: string;
+  order: number;
+  inputs: string[];
+  outputs: string[];
 }
 
 export interface FileTransformNode {
@@ -83,6 +91,8 @@ export interface FileTransformNode {
   outputs: string[];
   transform: string;
   config: unknown;
+  /** Where the rows it rejects go (on_error 'quarantine'): the synthetic load `<id>__quarantine`. */
+  quarantine?: FileEndpoint;
 }
 
 export type FileNode = FileEndpointNode | FileTransformNode;
@@ -125,7 +135,7 @@ export function validatePipelineDocument(raw: unknown): ParsedPipeline {
   const problems: FieldProblem[] = [];
   const add = (field: string, message: string, error_type = 'invalid') => problems.push({ field, message, error_type });
 
-  const connections = new Map<string, { connector: Connector; config: unknown | undefined; secrets: string[] }>();
+  const connections: Connections = new Map();
   for (const [name, entry] of Object.entries(doc.connections)) {
     const { type = 'postgresql', ...fields } = entry;
     const connector = findConnector(type);
@@ -141,7 +151,10 @@ export function validatePipelineDocument(raw: unknown): ParsedPipeline {
     connections.set(name, { connector, config: parsed.data, secrets: parsed.success ? connector.secretValues(parsed.data) : [] });
   }
 
-  const endpoints = new Map<string, { connector: Connector; config: unknown; target: AssetTarget; options: unknown; label: string }>();
+  const endpoints = new Map<string, FileEndpoint>();
+  const quarantines = new Map<string, FileEndpoint>();
+  const plannerConfigs = new Map<number, Record<string, unknown> | undefined>();
+  const ctx: EndpointContext = { connections, declared: doc.connections, add };
   doc.nodes.forEach((node, at) => {
     const f = `nodes.${at}`;
     const misplaced = (keys: readonly (keyof typeof node)[], why: string) => {
@@ -150,34 +163,18 @@ export function validatePipelineDocument(raw: unknown): ParsedPipeline {
     if (node.type === 'transform') {
       misplaced(['connection', 'table', 'query', 'options'], 'a transform node');
       if (!node.transform) add(`${f}.transform`, 'required on a transform node (e.g. "filter")', 'missing_field');
-      // Quarantine writes to a stored destination asset; a file's loads are inline tables, not assets.
-      if ((node.config as { on_error?: unknown } | undefined)?.on_error === 'quarantine') {
-        add(`${f}.config.on_error`, "on_error 'quarantine' needs a destination asset, which pipeline files do not have: use 'fail', or run the pipeline through the API", 'unsupported');
-      }
+      plannerConfigs.set(at, checkTransformQuarantine(node, at, add));
+      const q = node.quarantine && resolveEndpoint(`${f}.quarantine`, node.quarantine, 'load', node.quarantine.table, ctx);
+      if (q) quarantines.set(node.id, q);
       return;
     }
-    misplaced(['transform', 'config'], `an ${node.type} node (use options)`);
-    if (!node.connection) return add(`${f}.connection`, `required on an ${node.type} node`, 'missing_field');
-    const conn = connections.get(node.connection);
-    if (!conn) {
-      if (!(node.connection in doc.connections)) add(`${f}.connection`, `unknown connection "${node.connection}"`, 'unknown_connection');
-      return;
-    }
-    if (node.type === 'load' && node.query) add(`${f}.query`, 'a load writes to a table, not a query', 'unexpected_field');
-    if (!node.table && !(node.type === 'extract' && node.query)) return add(`${f}.table`, node.type === 'extract' ? 'give a table or a query' : 'required on a load node', 'missing_field');
-    if (node.table && node.query) return add(`${f}.query`, 'give either a table or a query, not both', 'unexpected_field');
-    const options = { ...(node.options ?? {}), ...(node.query ? { query: node.query } : {}) };
-    const parsed = conn.connector.assetOptionsSchema.safeParse(options);
-    if (!parsed.success) {
-      for (const i of parsed.error.issues) add([f, 'options', ...i.path.map(String)].join('.'), i.message, 'invalid_options');
-      return;
-    }
-    if (conn.config === undefined) return;
-    const target: AssetTarget = node.table
-      ? { name: node.table, asset_type: 'table', fully_qualified_name: node.table }
-      : { name: node.id, asset_type: 'query', fully_qualified_name: null };
-    endpoints.set(node.id, { connector: conn.connector, config: conn.config, target, options: parsed.data, label: node.name ?? node.table ?? `query ${node.id}` });
+    const aNode = `${node.type === 'extract' ? 'an' : 'a'} ${node.type} node`;
+    misplaced(['transform', 'config'], `${aNode} (use options)`);
+    misplaced(['quarantine'], aNode);
+    const e = resolveEndpoint(f, node, node.type, node.name ?? node.table ?? `query ${node.id}`, ctx);
+    if (e) endpoints.set(node.id, e);
   });
+  quarantineConflicts(doc.nodes, add);
 
   // The planner checks the graph (ids, edges, cycles, arity) and transform configs exactly as the API does.
   const edges = doc.edges
@@ -188,7 +185,7 @@ export function validatePipelineDocument(raw: unknown): ParsedPipeline {
     name: n.name ?? n.id,
     operator_type: n.type,
     operator_class: n.type === 'transform' ? (n.transform ?? '') : (connections.get(n.connection ?? '')?.connector.type ?? 'postgresql'),
-    config: n.type === 'transform' ? (n.config ?? {}) : {},
+    config: n.type === 'transform' ? (plannerConfigs.get(at) ?? {}) : {},
     order_index: n.order ?? at,
     source_asset_id: n.type === 'extract' ? at : null,
     destination_asset_id: n.type === 'load' ? at : null,
@@ -203,13 +200,54 @@ export function validatePipelineDocument(raw: unknown): ParsedPipeline {
   }
   if (problems.length > 0 || !compiled.ok) throw invalid(problems);
 
+  // The API's rule for which nodes quarantine (their config says so); each one's table was checked above.
+  const quarantining = new Set(quarantineTargets(compiled.plan).map((q) => q.nodeId));
   const nodes: FileNode[] = compiled.plan.nodes.map((p) => {
     const base = { id: p.nodeId, order: p.orderIndex, inputs: [...p.inputs], outputs: [...p.outputs] };
-    if (p.kind === 'transform') return { ...base, kind: 'transform', label: p.name === p.nodeId ? p.transform.name : p.name, transform: p.transform.name, config: p.config };
+    if (p.kind === 'transform') {
+      const quarantine = quarantining.has(p.nodeId) ? quarantines.get(p.nodeId) : undefined;
+      if (quarantining.has(p.nodeId) && !quarantine) throw new SynqxError('INTERNAL', `node "${p.nodeId}" quarantines rows but has no quarantine table`, { domain: 'internal' });
+      return { ...base, kind: 'transform', label: p.name === p.nodeId ? p.transform.name : p.name, transform: p.transform.name, config: p.config, ...(quarantine ? { quarantine } : {}) };
+    }
     const e = endpoints.get(p.nodeId)!;
     return { ...base, kind: p.kind, label: e.label, connector: e.connector, config: e.config, target: e.target, options: e.options };
   });
   return { name: doc.name ?? 'pipeline', nodes, settings: doc.settings ?? {}, secrets: [...connections.values()].flatMap((c) => c.secrets) };
+}
+
+type Connections = Map<string, { connector: Connector; config: unknown | undefined; secrets: string[] }>;
+/** A node's `id` names its query, if it has one. */
+type EndpointEntry = { id?: string; connection?: string; table?: string; query?: string; options?: Record<string, unknown> };
+interface EndpointContext {
+  connections: Connections;
+  /** Every connection the file declares, including the ones that did not parse. */
+  declared: Record<string, unknown>;
+  add: (field: string, message: string, error_type?: string) => void;
+}
+
+/**
+ * An extract's or load's table or query (or a transform's quarantine table), checked against its
+ * connection and the connector's asset options; undefined after a problem (reported at `f`).
+ */
+function resolveEndpoint(f: string, e: EndpointEntry, type: 'extract' | 'load', label: string, { connections, declared, add }: EndpointContext): FileEndpoint | undefined {
+  if (!e.connection) return void add(`${f}.connection`, `required on ${type === 'extract' ? 'an' : 'a'} ${type} node`, 'missing_field');
+  const conn = connections.get(e.connection);
+  if (!conn) {
+    if (!(e.connection in declared)) add(`${f}.connection`, `unknown connection "${e.connection}"`, 'unknown_connection');
+    return undefined;
+  }
+  if (type === 'load' && e.query) add(`${f}.query`, 'a load writes to a table, not a query', 'unexpected_field');
+  if (!e.table && !(type === 'extract' && e.query)) return void add(`${f}.table`, type === 'extract' ? 'give a table or a query' : 'required on a load node', 'missing_field');
+  if (e.table && e.query) return void add(`${f}.query`, 'give either a table or a query, not both', 'unexpected_field');
+  const options = { ...(e.options ?? {}), ...(e.query ? { query: e.query } : {}) };
+  const parsed = conn.connector.assetOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    for (const i of parsed.error.issues) add([f, 'options', ...i.path.map(String)].join('.'), i.message, 'invalid_options');
+    return undefined;
+  }
+  if (conn.config === undefined) return undefined;
+  const target: AssetTarget = e.table ? { name: e.table, asset_type: 'table', fully_qualified_name: e.table } : { name: e.id ?? 'query', asset_type: 'query', fully_qualified_name: null };
+  return { connector: conn.connector, config: conn.config, target, options: parsed.data, label };
 }
 
 /** Planner field names → the names used in the file. */

@@ -1,11 +1,12 @@
 import type { AssetTarget, Connector } from '../connectors/connector.js';
+import type { BatchSink } from '../core/data-ports.js';
 import { SynqxError } from '../core/errors.js';
 import type { ExecutionPlan, SinkPlanNode, SourcePlanNode } from '../engine/plan/compile.js';
-import type { RuntimeGraph, RuntimeNode } from '../engine/runtime/runtime-graph.js';
+import type { RuntimeGraph, RuntimeNode, RuntimeTransformNode } from '../engine/runtime/runtime-graph.js';
 import type { UsableAsset } from '../store/repos/asset-repo.js';
 import type { ConfigObject } from './connection-config.js';
 import type { ChunkCheckpoints } from './load-checkpoints.js';
-import { quarantineTargets, type QuarantineTarget } from './quarantine-targets.js';
+import { QUARANTINE_LOAD_OPTIONS, quarantineNodes, quarantineTargets, type QuarantineTarget } from './quarantine-targets.js';
 
 /** What plan-to-graph needs from the connection service: assets by id, and a connection opened for the data plane. */
 export interface EndpointResolver {
@@ -54,13 +55,9 @@ export async function planToGraph(plan: ExecutionPlan, resolver: EndpointResolve
           `${node.nodeId} (${node.transform.name}) feeds a load with chunked commits but emits rows in no repeatable order: a resumed load may skip or repeat rows`,
         );
       }
+      const transform: RuntimeTransformNode = { ...base, kind: 'transform', transform: node.transform.name, config: node.config };
       const q = quarantines.get(node.nodeId);
-      if (!q) {
-        nodes.push({ ...base, kind: 'transform', transform: node.transform.name, config: node.config });
-        continue;
-      }
-      nodes.push({ ...base, outputs: [...base.outputs, q.stepId], errorOutput: q.stepId, kind: 'transform', transform: node.transform.name, config: node.config });
-      nodes.push(await quarantineSink(q, assets, connection));
+      nodes.push(...(q ? quarantineNodes(transform, await quarantineSink(q, assets, connection)) : [transform]));
       continue;
     }
     const asset = assetOf(node, assets);
@@ -105,16 +102,14 @@ async function quarantineSink(
   q: QuarantineTarget,
   assets: Map<number, UsableAsset>,
   connection: (id: number) => Promise<{ connector: Connector; config: ConfigObject }>,
-): Promise<RuntimeNode> {
+): Promise<{ sink: BatchSink; label: string }> {
   const asset = assets.get(q.assetId);
   if (!asset) throw new SynqxError('CONFIG_INVALID', `node "${q.nodeId}": quarantine asset ${q.assetId} no longer exists (or its connection was deleted)`);
   if (!asset.is_destination) throw new SynqxError('CONFIG_INVALID', `node "${q.nodeId}": quarantine asset "${asset.name}" is not marked as a destination`);
   const { connector, config } = await connection(asset.connection_id);
-  const options = endpointOptions(connector, asset, q.nodeId, { write_mode: 'append', upsert_keys: undefined, commit_every_rows: undefined });
+  const options = endpointOptions(connector, asset, q.nodeId, QUARANTINE_LOAD_OPTIONS);
   const target: AssetTarget = { name: asset.name, asset_type: asset.asset_type, fully_qualified_name: asset.fully_qualified_name };
-  const label = `quarantine ${asset.fully_qualified_name ?? asset.name}`;
-  const sink = connector.createSink(config, target, options);
-  return { id: q.stepId, order: q.orderIndex, label, inputs: [q.nodeId], outputs: [], kind: 'sink', sink };
+  return { sink: connector.createSink(config, target, options), label: asset.fully_qualified_name ?? asset.name };
 }
 
 /** Ids of the nodes upstream of a load whose destination asset or node config asks for chunked commits. */

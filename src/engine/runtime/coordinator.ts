@@ -305,9 +305,15 @@ class GraphRun {
     return prepared instanceof PreparedStream ? runStreamActor(ctx, prepared) : runTransformActor(ctx, prepared);
   }
 
-  /** Sinks commit one by one, in order, only after every actor finished; a failed commit aborts the rest. */
+  /**
+   * Sinks commit one by one, in order, only after every actor finished; a failed commit aborts the rest.
+   * Sinks on an error output (quarantine tables) commit after all the others, so that a load failing
+   * at commit (where a COPY's constraint errors surface) leaves them as they were too.
+   */
   private async commit(): Promise<void> {
-    for (const node of this.nodes) {
+    const onErrorOutput = new Set(this.nodes.flatMap((n) => (n.kind === 'transform' && n.errorOutput !== undefined ? [n.errorOutput] : [])));
+    const sinks = this.nodes.filter((n) => n.kind === 'sink');
+    for (const node of [...sinks.filter((n) => !onErrorOutput.has(n.id)), ...sinks.filter((n) => onErrorOutput.has(n.id))]) {
       if (node.kind !== 'sink' || this.failure) continue;
       const meter = this.meter(node.id);
       try {

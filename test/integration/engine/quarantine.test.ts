@@ -120,6 +120,26 @@ for (const [mode, pool] of [
   });
 }
 
+test('quarantine sinks commit after the other loads: a load failing at commit leaves them uncommitted', async (t) => {
+  const source = new MemorySource({ schema: batch(0).schema, batch, count: 2 });
+  const commits: string[] = [];
+  const good = new MemorySink({ failOnCommit: true, onCommit: () => commits.push('write') });
+  const bad = new MemorySink({ onCommit: () => commits.push('check__quarantine') });
+  const castBad = new MemorySink({ onCommit: () => commits.push('cast__quarantine') });
+  // The quarantine steps come first in the graph's order (their transforms' order), and still commit last.
+  const result = await runGraph(graph(source, good, bad, castBad), { pool: inline });
+  t.is(result.status, 'failed');
+  t.deepEqual(commits, ['write']);
+  t.true(bad.rows > 0 && castBad.rows > 0, 'the quarantine sinks had rows to commit');
+  t.is(bad.state, 'aborted');
+  t.is(castBad.state, 'aborted');
+
+  const ok = [new MemorySink({ onCommit: () => commits.push('write') }), new MemorySink({ onCommit: () => commits.push('check__quarantine') }), new MemorySink({ onCommit: () => commits.push('cast__quarantine') })] as const;
+  commits.length = 0;
+  t.is((await runGraph(graph(new MemorySource({ schema: batch(0).schema, batch, count: 2 }), ...ok), { pool: inline })).status, 'completed');
+  t.deepEqual(commits, ['write', 'cast__quarantine', 'check__quarantine']);
+});
+
 test('a transform that rejects rows on a node without an error output is a TRANSFORM_ERROR, not a silent drop', async (t) => {
   const source = new MemorySource({ schema: batch(0).schema, batch, count: 1 });
   const sink = new MemorySink();

@@ -82,6 +82,8 @@ test.serial('on_error quarantine: good rows loaded, bad rows with reasons in the
     "SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_name = 'orders_bad' ORDER BY ordinal_position",
   );
   t.deepEqual(cols.at(-1), { column_name: '_synqx_error', data_type: 'text', is_nullable: 'NO' });
+  // A log of rejections: not the source's primary key, or the next run's still-failing rows would collide.
+  t.deepEqual(await sql(data, "SELECT constraint_name FROM information_schema.table_constraints WHERE table_name = 'orders_bad' AND constraint_type = 'PRIMARY KEY'"), []);
 
   const s = await steps(app, run.body.run_id);
   t.deepEqual([...s.keys()], ['read', 'check', 'check__quarantine', 'write']);

@@ -1,6 +1,8 @@
 import test from 'ava';
 import { isSynqxError } from '../../../src/core/errors.js';
+import { orderRuntimeGraph } from '../../../src/engine/runtime/runtime-graph.js';
 import { parsePipelineFile, validatePipelineDocument } from '../../../src/services/pipeline-file.js';
+import { pipelineFileGraph } from '../../../src/services/pipeline-file-graph.js';
 
 const conn = { dsn: 'postgresql://app:pw-123@db1/app' };
 
@@ -86,17 +88,78 @@ test('YAML files parse; syntax errors name the line', (t) => {
   t.regex(err.message, /^bad\.yml is not valid YAML \(line \d+, column \d+\)/);
 });
 
-test("on_error 'quarantine' is refused in pipeline files (no destination asset to quarantine to); 'fail' is fine", (t) => {
-  const doc = (config: Record<string, unknown>) => ({
-    connections: { a: conn },
-    nodes: [
-      { id: 'read', type: 'extract', connection: 'a', table: 'public.users' },
-      { id: 'check', type: 'transform', transform: 'validate', config: { rules: [{ column: 'id', rule: 'not_null' }], ...config } },
-      { id: 'write', type: 'load', connection: 'a', table: 'public.copy' },
-    ],
-  });
-  const problems = problemsOf(() => validatePipelineDocument(doc({ on_error: 'quarantine', quarantine_asset_id: 1 })));
-  t.deepEqual(problems.map((p) => p.field), ['nodes.1.config.on_error']);
-  t.regex(problems[0]!.message, /needs a destination asset, which pipeline files do not have/);
-  t.is(validatePipelineDocument(doc({ on_error: 'fail' })).nodes.length, 3);
+const withCheck = (check: Record<string, unknown>, more: Record<string, unknown>[] = []) => ({
+  connections: { a: conn },
+  nodes: [
+    { id: 'read', type: 'extract', connection: 'a', table: 'public.users' },
+    { id: 'check', type: 'transform', transform: 'validate', ...check },
+    { id: 'write', type: 'load', connection: 'a', table: 'public.copy' },
+    ...more,
+  ],
+  edges: [['read', 'check'], ['check', 'write'], ...more.map((m) => ['read', m.id])],
+});
+const rules = [{ column: 'id', rule: 'not_null' }];
+
+test("on_error 'quarantine' with a quarantine table: the node carries the table, the graph gets the API's synthetic step", (t) => {
+  const p = validatePipelineDocument(withCheck({ config: { rules, on_error: 'quarantine' }, quarantine: { connection: 'a', table: 'public.users_bad', options: { create_if_missing: true } } }));
+  const check = p.nodes.find((n) => n.id === 'check')!;
+  t.true(check.kind === 'transform' && check.quarantine !== undefined);
+  if (check.kind !== 'transform' || !check.quarantine) return;
+  t.like(check.quarantine, { label: 'public.users_bad', target: { name: 'public.users_bad', asset_type: 'table', fully_qualified_name: 'public.users_bad' } });
+  t.like(check.quarantine.options as object, { write_mode: 'append', create_if_missing: true });
+  // The quarantine step is no node of the file: it exists only in the runtime graph, as through the API.
+  t.deepEqual(check.outputs, ['write']);
+
+  const { graph } = pipelineFileGraph(p);
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  t.deepEqual([...byId.keys()], ['read', 'check', 'check__quarantine', 'write']);
+  t.like(byId.get('check'), { kind: 'transform', outputs: ['write', 'check__quarantine'], errorOutput: 'check__quarantine' });
+  t.like(byId.get('check__quarantine'), { kind: 'sink', label: 'quarantine public.users_bad', inputs: ['check'], outputs: [] });
+  t.notThrows(() => orderRuntimeGraph(graph));
+  // 'fail' needs nothing more.
+  t.is(validatePipelineDocument(withCheck({ config: { rules, on_error: 'fail' } })).nodes.length, 3);
+});
+
+test('quarantine problems are reported at once, each where it is in the file', (t) => {
+  const problems = problemsOf(() =>
+    validatePipelineDocument(
+      withCheck({ config: { rules, on_error: 'quarantine' } }, [
+        { id: 'no_on_error', type: 'transform', transform: 'validate', config: { rules }, quarantine: { connection: 'a', table: 'bad1' } },
+        { id: 'asset_id', type: 'transform', transform: 'validate', config: { rules, on_error: 'quarantine', quarantine_asset_id: 7 }, quarantine: { connection: 'a', table: 'bad2' } },
+        {
+          id: 'modes',
+          type: 'transform',
+          transform: 'type_cast',
+          config: { columns: { id: 'int8' }, on_error: 'quarantine' },
+          quarantine: { connection: 'a', table: 'bad3', options: { write_mode: 'truncate', commit_every_rows: 10 } },
+        },
+        { id: 'ghost_conn', type: 'transform', transform: 'validate', config: { rules, on_error: 'quarantine' }, quarantine: { connection: 'nope', table: 'bad4' } },
+        { id: 'reused', type: 'transform', transform: 'validate', config: { rules, on_error: 'quarantine' }, quarantine: { connection: 'a', table: 'public.copy' } },
+        { id: 'x', type: 'transform', transform: 'validate', config: { rules, on_error: 'quarantine' }, quarantine: { connection: 'a', table: 'bad5' } },
+        { id: 'x__quarantine', type: 'load', connection: 'a', table: 'other', quarantine: { connection: 'a', table: 'bad6' } },
+      ]),
+    ),
+  );
+  t.deepEqual(
+    problems.map((p) => [p.field, p.message]).sort(),
+    [
+      ['nodes.1.quarantine', "required when config.on_error is 'quarantine': the table failing rows are appended to"],
+      ['nodes.3.quarantine', "only allowed when config.on_error is 'quarantine'"],
+      ['nodes.4.config.quarantine_asset_id', 'pipeline files name a quarantine table with `quarantine`, not an asset id'],
+      ['nodes.5.quarantine.options.write_mode', 'a quarantine table is only appended to: write_mode must be append (or left out)'],
+      ['nodes.5.quarantine.options.commit_every_rows', "not allowed on a quarantine table: its rows are committed with the run's other loads, all or nothing"],
+      ['nodes.6.quarantine.connection', 'unknown connection "nope"'],
+      ['nodes.9.quarantine', 'not allowed on a load node'],
+      ['nodes.8.quarantine', 'node id "x__quarantine" is taken, but it names node "x"\'s quarantine step'],
+      ['nodes.7.quarantine.table', 'public.copy on connection "a" is already written by node "write"; give each quarantine its own table'],
+    ].sort(),
+    JSON.stringify(problems, null, 1),
+  );
+});
+
+test("on_error on a transform that rejects no rows is the planner's problem alone (no stand-in asset id leaks into it)", (t) => {
+  const problems = problemsOf(() => validatePipelineDocument(withCheck({ transform: 'filter', config: { condition: 'id > 1', on_error: 'quarantine' } })));
+  t.deepEqual(problems.map((p) => p.field), ['nodes.1.config']);
+  t.regex(problems[0]!.message, /Unrecognized key: "on_error"/);
+  t.false(problems[0]!.message.includes('quarantine_asset_id'));
 });
