@@ -70,9 +70,10 @@ export function orderRuntimeGraph(graph: RuntimeGraph): RuntimeNode[] {
       if (!child) add(`${f}.outputs`, `unknown output "${output}"`, 'dangling_edge');
       else if (!child.inputs.includes(node.id)) add(`${f}.outputs`, `"${output}" does not list "${node.id}" as an input`, 'asymmetric_edge');
     }
+    // A source or transform with no outputs runs and its batches are dropped: the planner only warns
+    // ("does not lead to any load"), so refusing here would fail a run validation had accepted.
     if (node.kind === 'source') {
       if (node.inputs.length > 0) add(`${f}.inputs`, 'a source has no inputs', 'source_with_inputs');
-      if (node.outputs.length === 0) add(`${f}.outputs`, 'a source must feed at least one node', 'unused_source');
     } else {
       const spec = node.kind === 'transform' ? findTransform(node.transform) : undefined;
       const arity = spec ? inputArity(spec) : { min: 1, max: 1 };
@@ -81,7 +82,6 @@ export function orderRuntimeGraph(graph: RuntimeGraph): RuntimeNode[] {
         add(`${f}.inputs`, `${node.kind} "${node.id}": ${what} takes ${describeArity(arity)} input${arity.max === 1 ? '' : 's'} (has ${node.inputs.length})`, 'arity');
       }
     }
-    if (node.kind === 'transform' && node.outputs.length === 0) add(`${f}.outputs`, 'a transform must feed at least one node', 'unused_transform');
     if (node.kind === 'transform' && node.errorOutput !== undefined && !node.outputs.includes(node.errorOutput)) {
       add(`${f}.errorOutput`, `error output "${node.errorOutput}" is not one of the node's outputs`, 'dangling_edge');
     }
