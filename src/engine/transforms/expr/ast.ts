@@ -1,3 +1,5 @@
+import type { SqlType } from './sql-types.js';
+
 /**
  * The expression AST. Every node carries the 0-based source span [pos, end) so type errors found later,
  * when the expression meets a batch's schema, still point at the right place. A new construct is a new
@@ -94,51 +96,58 @@ export interface Cast extends Span {
   kind: 'cast';
   operand: Expr;
   target: CastTarget;
+  /**
+   * The SQL type the cast names, where `target` (the evaluator's representation) does not tell them
+   * apart: smallint vs int, real vs double, timestamp vs timestamptz. See cast-names.ts.
+   */
+  sqlType?: SqlType;
 }
 
 export type Expr = ColumnRef | Literal | Unary | Binary | IsNull | InList | Between | Like | Call | Case | Cast;
 
+/** Calls `fn` on every node of `expr`, parents before children, operands in source order. */
+export function walk(expr: Expr, fn: (e: Expr) => void): void {
+  fn(expr);
+  const visit = (e: Expr) => walk(e, fn);
+  switch (expr.kind) {
+    case 'column':
+    case 'literal':
+      return;
+    case 'unary':
+    case 'is_null':
+    case 'cast':
+      return visit(expr.operand);
+    case 'binary':
+      visit(expr.left);
+      return visit(expr.right);
+    case 'in':
+      visit(expr.operand);
+      return expr.list.forEach(visit);
+    case 'between':
+      visit(expr.operand);
+      visit(expr.low);
+      return visit(expr.high);
+    case 'like':
+      visit(expr.operand);
+      visit(expr.pattern);
+      if (expr.escape) visit(expr.escape);
+      return;
+    case 'call':
+      return expr.args.forEach(visit);
+    case 'case':
+      expr.whens.forEach((w) => {
+        visit(w.when);
+        visit(w.then);
+      });
+      if (expr.otherwise) visit(expr.otherwise);
+      return;
+  }
+}
+
 /** The column names an expression reads, in first-use order. */
 export function columnsOf(expr: Expr, into: string[] = []): string[] {
-  const visit = (e: Expr): void => {
-    switch (e.kind) {
-      case 'column':
-        if (!into.includes(e.name)) into.push(e.name);
-        return;
-      case 'literal':
-        return;
-      case 'unary':
-        return visit(e.operand);
-      case 'binary':
-        visit(e.left);
-        return visit(e.right);
-      case 'is_null':
-        return visit(e.operand);
-      case 'in':
-        visit(e.operand);
-        return e.list.forEach(visit);
-      case 'between':
-        visit(e.operand);
-        visit(e.low);
-        return visit(e.high);
-      case 'like':
-        visit(e.operand);
-        visit(e.pattern);
-        if (e.escape) visit(e.escape);
-        return;
-      case 'call':
-        return e.args.forEach(visit);
-      case 'case':
-        e.whens.forEach((w) => {
-          visit(w.when);
-          visit(w.then);
-        });
-        if (e.otherwise) visit(e.otherwise);
-        return;
-      case 'cast':
-        return visit(e.operand);
-    }
-  };
-  visit(expr);
+  walk(expr, (e) => {
+    if (e.kind === 'column' && !into.includes(e.name)) into.push(e.name);
+  });
   return into;
 }

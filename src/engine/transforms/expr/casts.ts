@@ -3,6 +3,8 @@ import type { Cast, CastTarget } from './ast.js';
 import { cellText, mapCells, type Cell } from './cells.js';
 import type { Bound } from './compile.js';
 import { expressionError } from './expr-error.js';
+import { inIntegerRange } from './integer-range.js';
+import type { SqlType } from './sql-types.js';
 import { parseTimestampLiteral, TYPE_NAMES, type ValueType } from './values.js';
 
 const RESULT: Record<CastTarget, ValueType> = { int: 'num', bigint: 'int64', double: 'num', text: 'str', bool: 'bool', date: 'time', timestamp: 'time' };
@@ -91,23 +93,48 @@ export function castCell(c: Cell, from: ValueType, to: CastTarget): Cell {
   }
 }
 
+/** What a cast names when its source text was not read (cast-names.ts): int is int4, timestamp has no zone. */
+const DEFAULT_SQL_TYPE: Record<CastTarget, SqlType> = {
+  int: 'int4',
+  bigint: 'int8',
+  double: 'float8',
+  text: 'text',
+  bool: 'bool',
+  date: 'date',
+  timestamp: 'timestamp',
+};
+
+/** smallint and real share int's and double's conversion; their narrower range is checked after it. */
+function narrow(sqlType: SqlType, c: Cell): Cell {
+  if (sqlType === 'int2' && !inIntegerRange(c as number, 'int2')) throw new CastFailure('out of range for smallint');
+  if (sqlType === 'float4') {
+    const f = Math.fround(c as number);
+    if (Number.isFinite(c) && !Number.isFinite(f)) throw new CastFailure('out of range for real');
+    return f;
+  }
+  return c;
+}
+
 export function bindCast(e: Cast, operand: Bound): Bound {
   const from = operand.type;
   const to = e.target;
   if (from !== 'null' && !ACCEPTS[to].includes(from)) {
     throw expressionError('expression_type', e.operand.pos, `cannot cast ${TYPE_NAMES[from]} to ${to}`, ACCEPTS[to].map((t) => TYPE_NAMES[t]));
   }
+  const sqlType = e.sqlType ?? DEFAULT_SQL_TYPE[to];
+  const shownTarget = sqlType === 'int2' ? 'smallint' : sqlType === 'float4' ? 'real' : to;
   return {
     type: RESULT[to],
+    sqlType,
     eval: (f) =>
       mapCells([operand.eval(f)], f.n, RESULT[to], true, ([c], row) => {
         try {
-          return castCell(c!, from, to);
+          return narrow(sqlType, castCell(c!, from, to));
         } catch (err) {
           if (!(err instanceof CastFailure)) throw err;
           const shown = typeof c === 'string' ? `'${c}'` : String(c);
           const why = err.message ? `: ${err.message}` : '';
-          const what = `cannot cast ${shown} to ${to}${why}`;
+          const what = `cannot cast ${shown} to ${shownTarget}${why}`;
           // A constant that cannot be cast is found while binding, so it is a validation error.
           if (row < 0) throw expressionError('expression_type', e.pos, what);
           const batchRow = (f.rows ? f.rows[row]! : row) + 1;

@@ -4,7 +4,9 @@ import type { Expr } from './ast.js';
 import { bindCast } from './casts.js';
 import { expressionError } from './expr-error.js';
 import { bindCall, bindCase } from './functions.js';
+import { checkIntegerRange } from './integer-range.js';
 import * as k from './kernels.js';
+import { arithmeticSqlType, callSqlType, commonSqlType, isIntegerType, literalSqlType, sqlTypeOf, sqlTypeOfField, type SqlType } from './sql-types.js';
 import {
   isNumeric,
   NULL_SCALAR,
@@ -34,8 +36,12 @@ export interface EvalFrame {
 /** An expression checked against one schema: its result type and a column-at-a-time evaluator. */
 export interface Bound {
   type: ValueType;
+  /** The SQL type of the result where it differs from `type`'s default (sql-types.ts): int4, date, … */
+  sqlType?: SqlType;
   /** Set when the value does not depend on the batch (literals and what folds from them). */
   constant?: Scalar;
+  /** Set when the expression is nothing but a reference to this input column. */
+  column?: number;
   eval(frame: EvalFrame): Val;
 }
 
@@ -68,7 +74,14 @@ function nowOf(f: EvalFrame, pos: number): number {
   return f.now;
 }
 
-const constant = (value: Scalar): Bound => ({ type: value.type, constant: value, eval: () => value });
+const constant = (value: Scalar, sqlType?: SqlType): Bound => ({ type: value.type, sqlType, constant: value, eval: () => value });
+
+/** An integer result is checked against its type's range, as Postgres checks at each operator. */
+function rangeChecked(b: Bound, pos: number): Bound {
+  const t = b.sqlType;
+  if (!isIntegerType(t)) return b;
+  return { ...b, eval: (f) => checkIntegerRange(b.eval(f), t, f, pos) };
+}
 
 class Binder {
   constructor(private readonly schema: Schema) {}
@@ -77,11 +90,12 @@ class Binder {
     switch (e.kind) {
       case 'literal': {
         const l = e.literal;
+        const sqlType = literalSqlType(l);
         if (l.type === 'null') return constant(NULL_SCALAR);
-        if (l.type === 'bool') return constant({ s: true, type: 'bool', value: l.value });
-        if (l.type === 'string') return constant({ s: true, type: 'str', value: l.value });
+        if (l.type === 'bool') return constant({ s: true, type: 'bool', value: l.value }, sqlType);
+        if (l.type === 'string') return constant({ s: true, type: 'str', value: l.value }, sqlType);
         const big = /^\d+$/.test(l.text) ? BigInt(l.text) : undefined;
-        return constant({ s: true, type: 'num', value: l.value, big });
+        return constant({ s: true, type: 'num', value: l.value, big }, sqlType);
       }
       case 'column':
         return this.column(e);
@@ -93,7 +107,9 @@ class Binder {
         }
         this.expectNumeric(operand, e.operand.pos, `unary '${e.op}' needs a number`);
         if (e.op === '+') return operand;
-        return this.fold({ type: 'num', eval: (f) => k.negate(operand.eval(f), f.n) }, [operand]);
+        // -x keeps x's type (and -(-2147483648) is out of int4's range, as in Postgres).
+        const negated: Bound = { type: 'num', sqlType: sqlTypeOf(operand), eval: (f) => k.negate(operand.eval(f), f.n) };
+        return this.fold(rangeChecked(negated, e.pos), [operand]);
       }
       case 'binary': {
         const left = this.bind(e.left);
@@ -108,7 +124,9 @@ class Binder {
           this.expectNumeric(left, e.left.pos, `operator '${op}' needs numbers`);
           this.expectNumeric(right, e.right.pos, `operator '${op}' needs numbers`);
           const opPos = e.opPos;
-          return this.fold({ type: 'num', eval: (f) => k.arithmetic(op, left.eval(f), right.eval(f), f.n, opPos) }, [left, right]);
+          const sqlType = arithmeticSqlType(op, sqlTypeOf(left), sqlTypeOf(right));
+          const result: Bound = { type: 'num', sqlType, eval: (f) => k.arithmetic(op, left.eval(f), right.eval(f), f.n, opPos) };
+          return this.fold(rangeChecked(result, opPos), [left, right]);
         }
         const [l, r] = this.comparable(left, right, e.left, e.right);
         return this.fold({ type: 'bool', eval: (f) => k.compare(op, l.eval(f), r.eval(f), f.n) }, [l, r]);
@@ -158,13 +176,14 @@ class Binder {
           return { type: 'time', eval: (f) => ({ s: true, type: 'time', value: nowOf(f, e.pos) }) };
         }
         const args = e.args.map((a) => this.bind(a));
-        return this.fold(bindCall(e, args), args);
+        return this.fold({ ...bindCall(e, args), sqlType: callSqlType(e, args) }, args);
       }
       case 'case': {
         const whens = e.whens.map((w) => this.bind(w.when));
         const thens = e.whens.map((w) => this.bind(w.then));
         const otherwise = e.otherwise ? this.bind(e.otherwise) : undefined;
-        return this.fold(bindCase(e, whens, thens, otherwise), [...whens, ...thens, ...(otherwise ? [otherwise] : [])]);
+        const results = otherwise ? [...thens, otherwise] : thens;
+        return this.fold({ ...bindCase(e, whens, thens, otherwise), sqlType: commonSqlType(results) }, [...whens, ...results]);
       }
       case 'cast': {
         const operand = this.bind(e.operand);
@@ -189,7 +208,7 @@ class Binder {
       }
       throw expressionError('expression_type', e.pos, `column "${e.name}" has type ${String(field.type)}, which expressions cannot use yet (only 'is null')`);
     }
-    return { type, eval: (f) => f.column(index) };
+    return { type, sqlType: sqlTypeOfField(field), column: index, eval: (f) => f.column(index) };
   }
 
   /** Both sides of a comparison, made comparable (a text literal next to a timestamp becomes one). */
@@ -252,7 +271,7 @@ class Binder {
   private fold(b: Bound, inputs: Bound[]): Bound {
     if (!inputs.every((i) => i.constant)) return b;
     const value = b.eval({ batch: undefined as never, n: 0, column: () => NULL_SCALAR, validity: () => null });
-    return value.s ? constant(value) : b;
+    return value.s ? constant(value, b.sqlType) : b;
   }
 
   private expectType(b: Bound, types: ValueType[], pos: number, message: string): void {

@@ -1,6 +1,7 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { FIELD_META_PG_TYPE } from '../../../core/data-ports.js';
 import { columnsOf, type Expr } from './ast.js';
+import { recordCastTypes } from './cast-names.js';
 import { bindExpression, frameFor, type Bound } from './compile.js';
 import { expressionError } from './expr-error.js';
 import { parseExpression } from './parser.js';
@@ -22,7 +23,9 @@ export class Expression {
 
   /** Throws VALIDATION_FAILED with the position and what was expected. */
   static parse(source: string, dialect: Dialect = 'sql'): Expression {
-    return new Expression(source, parseExpression(source, dialect));
+    const ast = parseExpression(source, dialect);
+    recordCastTypes(ast, source);
+    return new Expression(source, ast);
   }
 
   get columns(): string[] {

@@ -7,6 +7,7 @@ import { bindStringCall } from './string-functions.js';
 import type { Bound, EvalFrame } from './compile.js';
 import { expressionError } from './expr-error.js';
 import * as k from './kernels.js';
+import { isIntegerType } from './sql-types.js';
 import { isNumeric, TYPE_NAMES, type ValueType } from './values.js';
 
 /**
@@ -23,8 +24,8 @@ export function unifyTypes(bounds: Bound[], exprs: Expr[], what: string): ValueT
       throw expressionError('expression_type', exprs[i]!.pos, `${what} must all have one type: ${TYPE_NAMES[type]} and ${TYPE_NAMES[b.type]} do not mix`, [TYPE_NAMES[type]]);
     }
   });
-  // int64 columns next to integer literals stay exact (coalesce(id, 0) must not round ids).
-  const exactInt = (b: Bound) => b.type === 'null' || b.type === 'int64' || (b.constant?.type === 'num' && b.constant.big !== undefined);
+  // int64 columns next to integers (literals, int4 columns, …) stay exact: coalesce(id, 0) must not round ids.
+  const exactInt = (b: Bound) => b.type === 'null' || b.type === 'int64' || isIntegerType(b.sqlType) || (b.constant?.type === 'num' && b.constant.big !== undefined);
   if (type === 'num' && bounds.some((b) => b.type === 'int64') && bounds.every(exactInt)) return 'int64';
   return type;
 }
