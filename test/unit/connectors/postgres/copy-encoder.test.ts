@@ -1,5 +1,5 @@
 import test from 'ava';
-import { Float32, Int32, Utf8, makeData, makeVector, RecordBatch, vectorFromArray } from 'apache-arrow';
+import { DateDay, Float32, Int16, Int32, Utf8, makeData, makeVector, RecordBatch, vectorFromArray } from 'apache-arrow';
 import type { Data } from 'apache-arrow';
 import { isSynqxError } from '../../../../src/core/errors.js';
 import { CopyDecoder } from '../../../../src/connectors/postgres/copy-decoder.js';
@@ -192,6 +192,32 @@ test('narrower integers and float32 are widened; anything else is refused with D
   const err = t.throws(() => encodeAll([{ ...cols[0]!, kind: Kind.INT2 }], [batch]));
   t.true(isSynqxError(err) && err.code === 'DATA_ERROR');
   t.regex(err!.message, /cannot write Arrow type Int32/);
+});
+
+test('integers widen into floats that hold them exactly, dates into timestamps (midnight UTC, ±infinity kept)', (t) => {
+  const day = (y: number, m: number, d: number) => new Date(Date.UTC(y, m - 1, d));
+  const batch = batchOf({
+    i4: vectorFromArray([2147483647, -3, null], new Int32()).data[0]!,
+    i2: vectorFromArray([32767, -3, null], new Int16()).data[0]!,
+    d: vectorFromArray([day(2000, 1, 2), day(1969, 12, 31), null], new DateDay()).data[0]!,
+    inf: makeData({ type: new DateDay(), length: 3, data: Int32Array.from([2 ** 31 - 1, -(2 ** 31), 0]) }),
+  });
+  const col = (name: string, index: number, kind: Kind): EncodeColumn => ({ name, index, kind, elemKind: Kind.OTHER, elemOid: 0 });
+  const cols = [col('i4', 0, Kind.FLOAT8), col('i2', 1, Kind.FLOAT4), col('d', 2, Kind.TIMESTAMPTZ), col('inf', 3, Kind.TIMESTAMP)];
+  const DAY = 86_400_000_000n;
+  const INF = 2n ** 63n - 1n;
+  t.true(
+    encodeAll(cols, [batch]).bytes.equals(
+      copyRows([
+        [v.float8(2147483647), v.float4(32767), v.micros(DAY), v.micros(INF)],
+        [v.float8(-3), v.float4(-3), v.micros(-(10957n + 1n) * DAY), v.micros(-INF - 1n)],
+        [null, null, null, v.micros(-10957n * DAY)],
+      ]),
+    ),
+  );
+  // int32 does not fit a real exactly, so that is refused.
+  const err = t.throws(() => encodeAll([col('i4', 0, Kind.FLOAT4)], [batch]));
+  t.true(isSynqxError(err) && err.code === 'DATA_ERROR');
 });
 
 test('bad text for numeric/inet columns and out-of-range timestamps fail with DATA_ERROR naming the column', (t) => {
