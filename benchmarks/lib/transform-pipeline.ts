@@ -11,11 +11,11 @@ export const DERIVED = { qty2: 'quantity * 2' } as const;
 /**
  * What the destination must equal. The checksum hashes each row's composite text form, so column order and
  * types must match what the load creates: renamed columns keep their place, the derived column comes last and,
- * as the expression language does arithmetic in float64, lands as double precision.
+ * as derive keeps SQL's result type, lands as integer (int4 * int4), like `qty * 2` in SQL.
  */
 export function expectedTransformSql(qualified: string): string {
   return `SELECT id, qty AS quantity, code, note AS remark, amount, ratio, active, created_at, day, attrs, ref,
-  (qty * 2)::double precision AS qty2
+  qty * 2 AS qty2
 FROM ${qualified} WHERE id % 10 <> 3`;
 }
 

@@ -80,7 +80,7 @@ test.serial('bin/synqx.js run: filter and derive on the bundled worker thread gi
   t.is(out.code, 0, out.stderr);
   t.deepEqual(
     await rowsOf(dst.url, 'SELECT * FROM public.adults'),
-    await rowsOf(src.url, 'SELECT *, (age * 2)::double precision AS age2 FROM public.users WHERE age >= 18'),
+    await rowsOf(src.url, 'SELECT *, age * 2 AS age2 FROM public.users WHERE age >= 18'),
   );
 });
 
