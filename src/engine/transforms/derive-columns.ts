@@ -81,15 +81,30 @@ function broadcast(v: Extract<Val, { s: true }>, n: number): Vec {
   }
 }
 
+/** Why `x` does not fit integer type `t` (it is fractional, or out of range), as the error for `row`. */
+function unfit(t: 'int2' | 'int4', x: number | bigint, row: number, column: string): SynqxError {
+  const n = Number(x);
+  return Number.isInteger(n) ? unstorable(column, row, `${INTEGER_NAMES[t]} out of range: ${x}`, n) : unstorable(column, row, `${x} is not an integer`, n);
+}
+
 /** int2 / int4 from float64 or int64 values: each must be whole and in range, as Postgres requires. */
 function smallInts(t: 'int2' | 'int4', src: Values, valid: Validity, n: number, column: string): Data {
   const out = t === 'int2' ? new Int16Array(n) : new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    if (valid && !valid[i]) continue;
-    const x = Number(src[i]!);
-    if (!Number.isInteger(x)) throw unstorable(column, i, `${x} is not an integer`, x);
-    if (!inIntegerRange(x, t)) throw unstorable(column, i, `${INTEGER_NAMES[t]} out of range: ${src[i]}`, x);
-    out[i] = x;
+  if (src instanceof Float64Array) {
+    // One test for "whole and in range": x survives a round trip through a 32-bit (or 16-bit) integer.
+    const shift = t === 'int2' ? 16 : 0;
+    for (let i = 0; i < n; i++) {
+      const x = src[i]!;
+      if ((x << shift) >> shift !== x && (!valid || valid[i])) throw unfit(t, x, i, column);
+      out[i] = x;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      if (valid && !valid[i]) continue;
+      const x = Number(src[i]!);
+      if (!inIntegerRange(x, t)) throw unfit(t, src[i]!, i, column);
+      out[i] = x;
+    }
   }
   return fixed(t, out, n, valid);
 }
