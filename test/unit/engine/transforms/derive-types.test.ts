@@ -76,6 +76,12 @@ const cases: [string, string, unknown[]][] = [
   ["cast('2024-02-03 10:00' as timestamptz)", TIMESTAMPTZ, Array(3).fill(Date.UTC(2024, 1, 3, 10))],
   ["cast('2024-02-03 10:00' as timestamp with time zone)", TIMESTAMPTZ, Array(3).fill(Date.UTC(2024, 1, 3, 10))],
   ['cast(d as timestamp)', TIMESTAMP, [D(2024, 1, 31), N, D(1999, 12, 31)]],
+  ['cast((qty) as float(24))', FLOAT32, [3, 4, N]],
+  ['cast(qty as float(53))', FLOAT64, [3, 4, N]],
+  // typed literals are casts too
+  ["date '2024-02-03'", DATE, Array(3).fill(D(2024, 2, 3))],
+  ["timestamp '2024-02-03 10:00'", TIMESTAMP, Array(3).fill(Date.UTC(2024, 1, 3, 10))],
+  ["TIMESTAMPTZ '2024-02-03 10:00+02'", TIMESTAMPTZ, Array(3).fill(Date.UTC(2024, 1, 3, 8))],
   // numeric is computed in float64, so it is double precision
   ['cast(txt as numeric(12, 2))', FLOAT64, [12, -3, N]],
   // integer arithmetic: the wider operand, as in Postgres; `/` is true division
