@@ -98,9 +98,9 @@ export interface Cast extends Span {
   target: CastTarget;
   /**
    * The SQL type the cast names, where `target` (the evaluator's representation) does not tell them
-   * apart: smallint vs int, real vs double, timestamp vs timestamptz. See cast-names.ts.
+   * apart: smallint vs int, real vs double, timestamp vs timestamptz.
    */
-  sqlType?: SqlType;
+  sqlType: SqlType;
 }
 
 export type Expr = ColumnRef | Literal | Unary | Binary | IsNull | InList | Between | Like | Call | Case | Cast;

@@ -93,16 +93,6 @@ export function castCell(c: Cell, from: ValueType, to: CastTarget): Cell {
   }
 }
 
-/** What a cast names when its source text was not read (cast-names.ts): int is int4, timestamp has no zone. */
-const DEFAULT_SQL_TYPE: Record<CastTarget, SqlType> = {
-  int: 'int4',
-  bigint: 'int8',
-  double: 'float8',
-  text: 'text',
-  bool: 'bool',
-  date: 'date',
-  timestamp: 'timestamp',
-};
 
 /** smallint and real share int's and double's conversion; their narrower range is checked after it. */
 function narrow(sqlType: SqlType, c: Cell): Cell {
@@ -121,7 +111,7 @@ export function bindCast(e: Cast, operand: Bound): Bound {
   if (from !== 'null' && !ACCEPTS[to].includes(from)) {
     throw expressionError('expression_type', e.operand.pos, `cannot cast ${TYPE_NAMES[from]} to ${to}`, ACCEPTS[to].map((t) => TYPE_NAMES[t]));
   }
-  const sqlType = e.sqlType ?? DEFAULT_SQL_TYPE[to];
+  const sqlType = e.sqlType;
   const shownTarget = sqlType === 'int2' ? 'smallint' : sqlType === 'float4' ? 'real' : to;
   return {
     type: RESULT[to],

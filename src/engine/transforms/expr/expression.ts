@@ -1,7 +1,6 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { FIELD_META_PG_TYPE } from '../../../core/data-ports.js';
 import { columnsOf, type Expr } from './ast.js';
-import { recordCastTypes } from './cast-names.js';
 import { bindExpression, frameFor, type Bound } from './compile.js';
 import { expressionError } from './expr-error.js';
 import { parseExpression } from './parser.js';
@@ -23,9 +22,7 @@ export class Expression {
 
   /** Throws VALIDATION_FAILED with the position and what was expected. */
   static parse(source: string, dialect: Dialect = 'sql'): Expression {
-    const ast = parseExpression(source, dialect);
-    recordCastTypes(ast, source);
-    return new Expression(source, ast);
+    return new Expression(source, parseExpression(source, dialect));
   }
 
   get columns(): string[] {

@@ -1,6 +1,7 @@
 import type { ArithmeticOp, CastTarget, ComparisonOp, Expr, LiteralValue } from './ast.js';
 import { expressionError } from './expr-error.js';
 import { arityText, FUNCTION_ARITY } from './function-signatures.js';
+import type { SqlType } from './sql-types.js';
 import { tokenize, type Dialect, type Token } from './tokenizer.js';
 
 /**
@@ -15,15 +16,20 @@ const BP = { or: 10, and: 20, not: 30, compare: 40, concat: 45, additive: 50, mu
 const COMPARISONS: ReadonlySet<string> = new Set(['=', '!=', '<', '<=', '>', '>=']);
 const PREDICATE_WORDS: ReadonlySet<string> = new Set(['in', 'between', 'like', 'ilike']);
 const NOT_YET: ReadonlySet<string> = new Set(['when', 'then', 'else', 'end', 'as', 'escape']);
-const TYPED_LITERALS: Readonly<Record<string, CastTarget>> = { date: 'date', timestamp: 'timestamp', timestamptz: 'timestamp' };
-const CAST_TARGETS: Readonly<Record<string, CastTarget>> = {
-  int: 'int', integer: 'int', int4: 'int', smallint: 'int', int2: 'int',
-  bigint: 'bigint', int8: 'bigint',
-  double: 'double', float: 'double', float8: 'double', real: 'double', float4: 'double', numeric: 'double', decimal: 'double',
-  text: 'text', varchar: 'text', string: 'text',
-  bool: 'bool', boolean: 'bool',
-  date: 'date', timestamp: 'timestamp', timestamptz: 'timestamp',
+/**
+ * Type names a cast accepts: the evaluator's target, and the SQL type of the result (smallint and int
+ * evaluate alike but make different columns). The evaluator has no exact decimal: numeric is float8.
+ */
+const CAST_TYPES: Readonly<Record<string, readonly [CastTarget, SqlType]>> = {
+  int: ['int', 'int4'], integer: ['int', 'int4'], int4: ['int', 'int4'], smallint: ['int', 'int2'], int2: ['int', 'int2'],
+  bigint: ['bigint', 'int8'], int8: ['bigint', 'int8'],
+  double: ['double', 'float8'], float: ['double', 'float8'], float8: ['double', 'float8'], real: ['double', 'float4'], float4: ['double', 'float4'],
+  numeric: ['double', 'float8'], decimal: ['double', 'float8'],
+  text: ['text', 'text'], varchar: ['text', 'text'], string: ['text', 'text'],
+  bool: ['bool', 'bool'], boolean: ['bool', 'bool'],
+  date: ['date', 'date'], timestamp: ['timestamp', 'timestamp'], timestamptz: ['timestamp', 'timestamptz'],
 };
+const TYPED_LITERALS: ReadonlySet<string> = new Set(['date', 'timestamp', 'timestamptz']);
 const START_OF_VALUE = ['a column', 'a literal', '(', 'not', '-'];
 
 export function parseExpression(src: string, dialect: Dialect = 'sql'): Expr {
@@ -258,17 +264,21 @@ class Parser {
       }
       name = 'timestamptz';
     }
-    const target = CAST_TARGETS[name];
-    if (!target) {
+    const known = CAST_TYPES[name];
+    if (!known) {
       throw expressionError('expression_syntax', typeTok.pos, `unknown type ${typeTok.text || describe(typeTok)} in cast`, ['int', 'bigint', 'double', 'numeric', 'text', 'bool', 'date', 'timestamp']);
     }
+    let [target, sqlType] = known;
     if (this.peek().kind === 'op' && this.peek().value === '(') {
-      // numeric(12,2), varchar(10): the modifiers do not change the evaluator type.
+      // numeric(12,2), varchar(10): the modifiers do not change the evaluator type; float(p) is real up to 24 bits, as in Postgres.
+      this.next();
+      const precision = this.peek();
+      if (name === 'float' && precision.kind === 'number' && Number(precision.value) <= 24) sqlType = 'float4';
       while (!(this.peek().kind === 'op' && this.peek().value === ')') && this.peek().kind !== 'eof') this.next();
       this.expect(')', "')'");
     }
     const close = this.expect(')', "')'");
-    return { kind: 'cast', operand, target, pos: start.pos, end: close.end };
+    return { kind: 'cast', operand, target, sqlType, pos: start.pos, end: close.end };
   }
 
   private prefix(): Expr {
@@ -284,11 +294,12 @@ class Parser {
         return { kind: 'column', name: t.value, quoted: true, pos: t.pos, end: t.end };
       case 'ident':
         if (this.peek().kind === 'op' && this.peek().value === '(') return this.call(t);
-        if (this.peek().kind === 'string' && TYPED_LITERALS[t.value.toLowerCase()]) {
+        if (this.peek().kind === 'string' && TYPED_LITERALS.has(t.value.toLowerCase())) {
           // SQL typed literals: `date '2024-01-31'` is cast('2024-01-31' as date), checked the same way.
           const text = this.next();
           const operand: Expr = { kind: 'literal', literal: { type: 'string', value: text.value }, pos: text.pos, end: text.end };
-          return { kind: 'cast', operand, target: TYPED_LITERALS[t.value.toLowerCase()]!, pos: t.pos, end: text.end };
+          const [target, sqlType] = CAST_TYPES[t.value.toLowerCase()]!;
+          return { kind: 'cast', operand, target, sqlType, pos: t.pos, end: text.end };
         }
         return { kind: 'column', name: t.value, quoted: false, pos: t.pos, end: t.end };
       case 'keyword': {
