@@ -1,6 +1,7 @@
-import type { RecordBatch, Schema } from 'apache-arrow';
+import { Schema, type RecordBatch } from 'apache-arrow';
+import { SynqxError } from '../../../core/errors.js';
 import { FIELD_META_PG_TYPE } from '../../../core/data-ports.js';
-import { columnsOf, type Expr } from './ast.js';
+import { columnsOf, walk, type Expr } from './ast.js';
 import { bindExpression, frameFor, type Bound } from './compile.js';
 import { expressionError } from './expr-error.js';
 import { parseExpression } from './parser.js';
@@ -22,7 +23,9 @@ export class Expression {
 
   /** Throws VALIDATION_FAILED with the position and what was expected. */
   static parse(source: string, dialect: Dialect = 'sql'): Expression {
-    return new Expression(source, parseExpression(source, dialect));
+    const ast = parseExpression(source, dialect);
+    checkConstantParts(ast);
+    return new Expression(source, ast);
   }
 
   get columns(): string[] {
@@ -71,4 +74,23 @@ export class Expression {
 
 function schemaKey(schema: Schema): string {
   return schema.fields.map((f) => `${f.name}\u0000${String(f.type)}\u0000${f.metadata.get(FIELD_META_PG_TYPE) ?? ''}`).join('\u0001');
+}
+
+const NO_COLUMNS = new Schema([]);
+
+/**
+ * Column types are known only when the first batch arrives, but the parts of an expression that read
+ * no column (`1 + 'a'`, `cast('abc' as int)`, a bad regexp_replace pattern) can be type-checked now, so
+ * they are a 422 when the pipeline is saved rather than a failed run. Other failures of a constant
+ * (say 1 / 0) are left to the run, which reports them the same way.
+ */
+function checkConstantParts(ast: Expr): void {
+  walk(ast, (e) => {
+    if (e.kind === 'literal' || e.kind === 'column' || columnsOf(e).length > 0) return;
+    try {
+      bindExpression(e, NO_COLUMNS);
+    } catch (err) {
+      if (err instanceof SynqxError && err.code === 'VALIDATION_FAILED') throw err;
+    }
+  });
 }

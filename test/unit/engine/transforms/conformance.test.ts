@@ -203,3 +203,13 @@ test('expression syntax errors are reported under the config key with their posi
   const [p2] = validateTransformConfig('pandas_transform', { filter_query: 'age >' });
   t.is(p2!.field, 'config.filter_query');
 });
+
+test('type errors in the parts of an expression that read no column are found at validation, with their position', (t) => {
+  const problem = (name: string, config: unknown) => validateTransformConfig(name, config)[0] as (FieldProblem & { position: number }) | undefined;
+  t.like(problem('filter', { condition: "age > 1 + 'a'" }), { field: 'config.condition', error_type: 'expression_type', position: 11 });
+  t.like(problem('derive', { columns: { n: "cast('abc' as int) + qty" } }), { field: 'config.columns.n', error_type: 'expression_type', position: 1 });
+  t.like(problem('filter', { condition: "name = regexp_replace('x', '(', 'y')" }), { field: 'config.condition', error_type: 'expression_type' });
+  // Whatever depends on a column waits for the first batch; a constant that fails to compute (1 / 0) for the run.
+  t.deepEqual(validateTransformConfig('filter', { condition: "lower(age) = 'x'" }), []);
+  t.deepEqual(validateTransformConfig('filter', { condition: 'age > 1 / 0' }), []);
+});
