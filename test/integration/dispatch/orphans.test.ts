@@ -36,7 +36,8 @@ test('the orphan check queues jobs that never reached the queue and fails runnin
   t.is(await reconcileOrphans(ctx, producer, 10_000), 2, 'a queued job with a live queue entry is fine');
   const job = async (id: number) => (await app.api('GET', `/api/v1/jobs/${id}`)).body;
   t.is((await job(pending.id)).status, 'queued');
-  t.is(await producer.queue.getJobState(`run-${pending.id}`), 'waiting');
+  // Every entry carries its pipeline's priority, so BullMQ keeps a waiting one in its 'prioritized' set.
+  t.is(await producer.queue.getJobState(`run-${pending.id}`), 'prioritized');
   const failed = await job(lost.id);
   t.is(failed.status, 'failed');
   t.is(failed.error_code, 'UNAVAILABLE');
