@@ -1,11 +1,12 @@
 import test from 'ava';
-import { Float64, Int32, Utf8, type RecordBatch } from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
 import { SynqxError, type FieldProblem } from '../../../../src/core/errors.js';
 import type { RuntimeTransformNode } from '../../../../src/engine/runtime/runtime-graph.js';
 import { prepareTransform, PreparedStream } from '../../../../src/engine/runtime/stream-actor.js';
 import { PreparedTransform, TransformPool } from '../../../../src/engine/runtime/transform-pool.js';
 import { buildTransform, findStreamTransform, findTransform, isStreamTransform, validateTransformConfig } from '../../../../src/engine/transforms/registry.js';
-import { col, makeBatch, snapshotBuffers } from '../../../helpers/arrow-batches.js';
+import { snapshotBuffers } from '../../../helpers/arrow-batches.js';
+import { input, many, nulls } from '../../../helpers/conformance-batches.js';
 import { createOperator, drive, rowsOfAll, slices } from '../../../helpers/stream-driver.js';
 
 // fill_nulls is one registry entry (batch) whose `strategy` configs run as a stream operator: which
@@ -63,21 +64,6 @@ test('strategy config problems are 422-style field problems', (t) => {
 
 // The stream conformance checks, per strategy.
 
-const input = () =>
-  makeBatch({
-    a: col(new Int32(), [1, 2, null, 3]),
-    b: col(new Utf8(), ['x', null, 'z', 'w']),
-    c: col(new Float64(), [0.5, null, 1.5, 2.5]),
-  });
-
-const many = () =>
-  makeBatch({
-    a: col(new Int32(), Array.from({ length: 60 }, (_, i) => (i % 11 === 0 ? null : i % 7))),
-    b: col(new Utf8(), Array.from({ length: 60 }, (_, i) => (i % 5 === 0 ? null : `k${i % 4}`))),
-    c: col(new Float64(), Array.from({ length: 60 }, (_, i) => (i % 6 === 0 ? null : i / 4))),
-  });
-
-const nulls = () => makeBatch({ a: col(new Int32(), [null, null]), b: col(new Utf8(), [null, null]), c: col(new Float64(), [null, null]) });
 
 const run = (config: unknown, batches: readonly RecordBatch[]) => drive(createOperator('fill_nulls', config), [input().schema], [batches]);
 

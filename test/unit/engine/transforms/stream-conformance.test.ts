@@ -1,8 +1,9 @@
 import test from 'ava';
-import { Float64, Int32, Utf8, type RecordBatch } from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
 import { SynqxError, type FieldProblem } from '../../../../src/core/errors.js';
 import { findStreamTransform, TRANSFORMS, validateTransformConfig } from '../../../../src/engine/transforms/registry.js';
-import { col, makeBatch, snapshotBuffers } from '../../../helpers/arrow-batches.js';
+import { snapshotBuffers } from '../../../helpers/arrow-batches.js';
+import { input, many, nulls } from '../../../helpers/conformance-batches.js';
 import { createOperator, drive, rowsOfAll, slices } from '../../../helpers/stream-driver.js';
 
 // The suite every registered stream transform passes (the batch ones have conformance.test.ts). A
@@ -78,22 +79,6 @@ const samples: Record<string, Sample> = {
   },
 };
 
-const input = () =>
-  makeBatch({
-    a: col(new Int32(), [1, 2, null, 3]),
-    b: col(new Utf8(), ['x', null, 'z', 'w']),
-    c: col(new Float64(), [0.5, null, 1.5, 2.5]),
-  });
-
-/** 60 rows with repeats and NULLs in every column, so keys collide across batches. */
-const many = () =>
-  makeBatch({
-    a: col(new Int32(), Array.from({ length: 60 }, (_, i) => (i % 11 === 0 ? null : i % 7))),
-    b: col(new Utf8(), Array.from({ length: 60 }, (_, i) => (i % 5 === 0 ? null : `k${i % 4}`))),
-    c: col(new Float64(), Array.from({ length: 60 }, (_, i) => (i % 6 === 0 ? null : i / 4))),
-  });
-
-const nulls = () => makeBatch({ a: col(new Int32(), [null, null]), b: col(new Utf8(), [null, null]), c: col(new Float64(), [null, null]) });
 
 function run(name: string, sample: Sample, batches: readonly RecordBatch[]) {
   const op = createOperator(name, sample.config);
