@@ -1,6 +1,7 @@
 import { DataType, Field, Float64, Int64, makeData, Precision, type Data } from 'apache-arrow';
 import { FIELD_META_PK_POSITION } from '../../core/data-ports.js';
 import { SynqxError } from '../../core/errors.js';
+import { DecimalSum, isPgNumeric } from './aggregate-decimal.js';
 import { cellKind, type Cell, type CellKind } from './cells.js';
 import { validity } from './row-keys.js';
 
@@ -9,7 +10,8 @@ export type AggregateFn = 'count' | 'sum' | 'min' | 'max' | 'avg';
 /**
  * One aggregate's running state per group, with SQL semantics: count(*) counts rows, count(col)
  * non-NULL values; sum/avg/min/max ignore NULLs and give NULL for a group without a value. Sums of
- * integers are exact (int64 result, DATA_ERROR past its range); sums of floats and every avg are float64.
+ * integers are exact (int64 result, DATA_ERROR past its range); sums of floats and avg of integers and
+ * floats are float64; sum and avg of a PG numeric are exact numeric (aggregate-decimal.ts).
  */
 export interface Accumulator {
   readonly field: Field;
@@ -28,12 +30,10 @@ export function accumulator(fn: AggregateFn, as: string, input: Field | undefine
   const field = input!;
   if (fn === 'min' || fn === 'max') return new Extreme(fn, as, field, cellKind(field, `${what} ${fn}(${field.name})`));
   const type = field.type;
+  if (isPgNumeric(field)) return new DecimalSum(fn, as, field.name);
   const half = DataType.isFloat(type) && type.precision === Precision.HALF;
   if (!(DataType.isInt(type) || DataType.isFloat(type)) || half) {
-    throw new SynqxError(
-      'DATA_ERROR',
-      `${what}: ${fn}(${field.name}) needs an integer or float column, but "${field.name}" is ${String(type)} (a PG numeric travels as text: cast it with derive first)`,
-    );
+    throw new SynqxError('DATA_ERROR', `${what}: ${fn}(${field.name}) needs a numeric column (integer, float or PG numeric), but "${field.name}" is ${String(type)}`);
   }
   return new Sum(fn, as, DataType.isFloat(type));
 }

@@ -2,6 +2,7 @@ import { DataType, Precision, type Data, type Field } from 'apache-arrow';
 import { FIELD_META_PG_TYPE } from '../../core/data-ports.js';
 import { SynqxError } from '../../core/errors.js';
 import { cellKind, compareDecimalText } from './cells.js';
+import { formatDecimal, parseDecimal, roundDiv, specialOf } from './decimal-text.js';
 import { valueEncoder } from './row-keys.js';
 import { takeData } from './take.js';
 
@@ -71,11 +72,6 @@ function modeFill(field: Field, chunks: readonly Data[]): Data | undefined {
   return best && takeData(chunks[best.chunk]!, Int32Array.of(best.row));
 }
 
-/** a / b (b > 0) rounded half away from zero. */
-function roundDiv(a: bigint, b: bigint): bigint {
-  const q = ((a < 0n ? -a : a) * 2n + b) / (2n * b);
-  return a < 0n ? -q : q;
-}
 
 function roundHalfAway(x: number): number {
   return Math.sign(x) * Math.round(Math.abs(x));
@@ -132,54 +128,20 @@ function floatMedian(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : sorted[mid - 1]! / 2 + sorted[mid]! / 2;
 }
 
-/** A PG numeric's text: NaN, ±Infinity, or an exact value `unscaled` × 10^-scale. */
-type Decimal = { special: 'NaN' | 'Infinity' | '-Infinity' } | { special?: undefined; unscaled: bigint; scale: number };
-
-const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?$/;
-
-function parseDecimal(text: string, column: string): Decimal {
-  const s = text.trim();
-  if (s === 'NaN' || s === 'Infinity' || s === '-Infinity') return { special: s };
-  const m = DECIMAL.exec(s);
-  if (!m || (m[2] === '' && !m[3])) throw new SynqxError('DATA_ERROR', `fill_nulls: column "${column}" is numeric but holds ${JSON.stringify(text)}, which is not a number`);
-  const frac = m[3] ?? '';
-  const unscaled = BigInt(`${m[2]}${frac}` || '0');
-  return { unscaled: m[1] === '-' ? -unscaled : unscaled, scale: frac.length };
-}
-
-/** `unscaled` × 10^-scale as text, trailing fraction zeros dropped down to `keep` digits. */
-function formatDecimal(unscaled: bigint, scale: number, keep: number): string {
-  const neg = unscaled < 0n;
-  let digits = (neg ? -unscaled : unscaled).toString().padStart(scale + 1, '0');
-  let frac = digits.slice(digits.length - scale);
-  digits = digits.slice(0, digits.length - scale);
-  let end = frac.length;
-  while (end > keep && frac[end - 1] === '0') end--;
-  frac = frac.slice(0, end);
-  const text = frac ? `${digits}.${frac}` : digits;
-  return neg && /[1-9]/.test(text) ? `-${text}` : text;
-}
 
 /** Equal numerics give equal keys: 1.5, 1.50 and +01.5 are one value. */
 function canonicalDecimal(text: string, column: string): string {
-  const d = parseDecimal(text, column);
+  const d = parseDecimal(text, `fill_nulls: column "${column}"`);
   return d.special ?? formatDecimal(d.unscaled, d.scale, 0);
 }
 
-/** NaN, or an infinity, when one decides the result (as in Postgres: Infinity + -Infinity is NaN). */
-function specialOf(values: readonly Decimal[]): string | undefined {
-  const specials = new Set(values.flatMap((v) => (v.special ? [v.special] : [])));
-  if (specials.size === 0) return undefined;
-  if (specials.has('NaN') || specials.size === 2) return 'NaN';
-  return [...specials][0];
-}
 
 /**
  * The exact mean, to at least 16 decimals (what Postgres' avg(numeric) gives), printed without the
  * trailing zeros past the column's own scale: the mean of 1.50 and 2.50 is 2.00.
  */
 function decimalMean(texts: readonly string[], column: string): string {
-  const values = texts.map((t) => parseDecimal(t, column));
+  const values = texts.map((t) => parseDecimal(t, `fill_nulls: column "${column}"`));
   const special = specialOf(values);
   if (special) return special;
   const finite = values as { unscaled: bigint; scale: number }[];
@@ -191,11 +153,11 @@ function decimalMean(texts: readonly string[], column: string): string {
 }
 
 function decimalMedian(texts: readonly string[], column: string): string {
-  texts.forEach((t) => parseDecimal(t, column));
+  texts.forEach((t) => parseDecimal(t, `fill_nulls: column "${column}"`));
   const sorted = texts.slice().sort(compareDecimalText);
   const mid = sorted.length >> 1;
   if (sorted.length % 2 === 1) return sorted[mid]!;
-  const pair = [parseDecimal(sorted[mid - 1]!, column), parseDecimal(sorted[mid]!, column)];
+  const pair = [parseDecimal(sorted[mid - 1]!, `fill_nulls: column "${column}"`), parseDecimal(sorted[mid]!, `fill_nulls: column "${column}"`)];
   const special = specialOf(pair);
   if (special) return special;
   const [a, b] = pair as { unscaled: bigint; scale: number }[];

@@ -11,10 +11,10 @@ const sql = <T extends Record<string, unknown>>(text: string) => withClient(data
 test.before(async () => {
   data = await createTestDatabase('synqx_sp');
   await sql(`
-    CREATE TABLE orders_eu (id int PRIMARY KEY, customer text, amount int, note text);
-    INSERT INTO orders_eu SELECT g, CASE WHEN g % 101 = 0 THEN NULL ELSE 'c' || (g % 37) END, (g * 7919) % 1000, 'eu' FROM generate_series(1, 3000) g;
-    CREATE TABLE orders_us (id int PRIMARY KEY, amount int, customer text, region text);
-    INSERT INTO orders_us SELECT g, CASE WHEN g % 13 = 0 THEN NULL ELSE (g * 31) % 500 END, CASE WHEN g % 89 = 0 THEN NULL ELSE 'c' || (g % 41) END, 'west' FROM generate_series(1, 2000) g;
+    CREATE TABLE orders_eu (id int PRIMARY KEY, customer text, amount int, note text, fee numeric(8,2));
+    INSERT INTO orders_eu SELECT g, CASE WHEN g % 101 = 0 THEN NULL ELSE 'c' || (g % 37) END, (g * 7919) % 1000, 'eu', ((g * 13) % 997) / 7.0 FROM generate_series(1, 3000) g;
+    CREATE TABLE orders_us (id int PRIMARY KEY, amount int, customer text, region text, fee numeric(8,2));
+    INSERT INTO orders_us SELECT g, CASE WHEN g % 13 = 0 THEN NULL ELSE (g * 31) % 500 END, CASE WHEN g % 89 = 0 THEN NULL ELSE 'c' || (g % 41) END, 'west', CASE WHEN g % 17 = 0 THEN NULL ELSE ((g * 29) % 991) / 3.0 END FROM generate_series(1, 2000) g;
   `);
 });
 test.after.always(async () => data?.drop());
@@ -49,6 +49,8 @@ test('union → aggregate → sort → deduplicate over Postgres assets: the des
               { fn: 'count', as: 'n' },
               { fn: 'sum', column: 'amount', as: 'total' },
               { fn: 'max', column: 'amount', as: 'biggest' },
+              { fn: 'sum', column: 'fee', as: 'fees' },
+              { fn: 'avg', column: 'fee', as: 'avg_fee' },
             ],
           },
         },
@@ -77,16 +79,16 @@ test('union → aggregate → sort → deduplicate over Postgres assets: the des
   t.is(run.body.status, 'success', run.text);
 
   const expected = await sql(`
-    WITH u AS (SELECT customer, amount FROM orders_eu UNION ALL SELECT customer, amount FROM orders_us),
-         a AS (SELECT customer, count(*) AS n, sum(amount) AS total, max(amount) AS biggest FROM u GROUP BY customer)
-    SELECT DISTINCT ON (n) customer, n::text, total::text, biggest FROM a ORDER BY n, total DESC NULLS FIRST, customer COLLATE "C" NULLS LAST`);
-  const got = await sql(`SELECT customer, n::text, total::text, biggest FROM top_customers ORDER BY n`);
+    WITH u AS (SELECT customer, amount, fee FROM orders_eu UNION ALL SELECT customer, amount, fee FROM orders_us),
+         a AS (SELECT customer, count(*) AS n, sum(amount) AS total, max(amount) AS biggest, sum(fee) AS fees, avg(fee) AS avg_fee FROM u GROUP BY customer)
+    SELECT DISTINCT ON (n) customer, n::text, total::text, biggest, fees::text, avg_fee::text FROM a ORDER BY n, total DESC NULLS FIRST, customer COLLATE "C" NULLS LAST`);
+  const got = await sql(`SELECT customer, n::text, total::text, biggest, fees::text, avg_fee::text FROM top_customers ORDER BY n`);
   t.true(expected.length > 3);
   t.deepEqual(got, expected);
   const types = await sql<{ column_name: string; data_type: string }>(
     "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'top_customers' ORDER BY ordinal_position",
   );
-  t.deepEqual(types.map((c) => `${c.column_name} ${c.data_type}`), ['customer text', 'n bigint', 'total bigint', 'biggest integer']);
+  t.deepEqual(types.map((c) => `${c.column_name} ${c.data_type}`), ['customer text', 'n bigint', 'total bigint', 'biggest integer', 'fees numeric', 'avg_fee numeric']);
 
   const r = await app.api('GET', `/api/v1/runs/${run.body.run_id}`);
   const step = (key: string) => (r.body.step_runs as any[]).find((s) => s.node_key === key);

@@ -1,0 +1,46 @@
+import { SynqxError } from '../../core/errors.js';
+
+// Exact arithmetic on Postgres numeric values, which travel as text: fill_nulls' mean and median and
+// aggregate's sum and avg of a numeric column must not go through a float.
+
+/** a / b (b > 0) rounded half away from zero. */
+export function roundDiv(a: bigint, b: bigint): bigint {
+  const q = ((a < 0n ? -a : a) * 2n + b) / (2n * b);
+  return a < 0n ? -q : q;
+}
+
+/** A PG numeric's text: NaN, ±Infinity, or an exact value `unscaled` × 10^-scale. */
+export type Decimal = { special: 'NaN' | 'Infinity' | '-Infinity' } | { special?: undefined; unscaled: bigint; scale: number };
+
+const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?$/;
+
+export function parseDecimal(text: string, what: string): Decimal {
+  const s = text.trim();
+  if (s === 'NaN' || s === 'Infinity' || s === '-Infinity') return { special: s };
+  const m = DECIMAL.exec(s);
+  if (!m || (m[2] === '' && !m[3])) throw new SynqxError('DATA_ERROR', `${what} is numeric but holds ${JSON.stringify(text)}, which is not a number`);
+  const frac = m[3] ?? '';
+  const unscaled = BigInt(`${m[2]}${frac}` || '0');
+  return { unscaled: m[1] === '-' ? -unscaled : unscaled, scale: frac.length };
+}
+
+/** `unscaled` × 10^-scale as text, trailing fraction zeros dropped down to `keep` digits. */
+export function formatDecimal(unscaled: bigint, scale: number, keep: number): string {
+  const neg = unscaled < 0n;
+  let digits = (neg ? -unscaled : unscaled).toString().padStart(scale + 1, '0');
+  let frac = digits.slice(digits.length - scale);
+  digits = digits.slice(0, digits.length - scale);
+  let end = frac.length;
+  while (end > keep && frac[end - 1] === '0') end--;
+  frac = frac.slice(0, end);
+  const text = frac ? `${digits}.${frac}` : digits;
+  return neg && /[1-9]/.test(text) ? `-${text}` : text;
+}
+
+/** NaN, or an infinity, when one decides the result (as in Postgres: Infinity + -Infinity is NaN). */
+export function specialOf(values: readonly Decimal[]): string | undefined {
+  const specials = new Set(values.flatMap((v) => (v.special ? [v.special] : [])));
+  if (specials.size === 0) return undefined;
+  if (specials.has('NaN') || specials.size === 2) return 'NaN';
+  return [...specials][0];
+}
