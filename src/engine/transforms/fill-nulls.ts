@@ -1,9 +1,11 @@
-import { DataType, vectorFromArray, type Field, type RecordBatch } from 'apache-arrow';
+import { DataType, DateUnit, makeData, TimeUnit, vectorFromArray, type Data, type DateDay, type Field, type RecordBatch, type TimestampMicrosecond } from 'apache-arrow';
 import { z } from 'zod';
 import { FIELD_META_PG_TYPE } from '../../core/data-ports.js';
 import { SynqxError } from '../../core/errors.js';
 import { cellsOf, columnIndex, setColumn } from './column-data.js';
 import { oneOfKeys } from './config-aliases.js';
+import { castCell, CastFailure } from './expr/casts.js';
+import { validity } from './row-keys.js';
 import { createFillStrategy } from './fill-nulls-strategy.js';
 import type { StreamOperator } from './stream-operator.js';
 import type { TransformContext, TransformFn } from './transform.js';
@@ -120,7 +122,7 @@ const INT_RANGES: Record<string, [number, number]> = {
  * The literal as the column's Arrow type stores it, or a message saying why it does not fit. The
  * column type is only known once a batch arrives, so this runs on the first batch of each schema.
  */
-function coerce(value: Literal, field: Field, onlyText = false): { ok: true; value: unknown } | { ok: false; why: string } {
+function coerce(value: Literal, field: Field, onlyText = false): { ok: true; value: unknown; raw?: true } | { ok: false; why: string } {
   const t = field.type;
   const bad = (why: string) => ({ ok: false as const, why });
   if (DataType.isUtf8(t) || DataType.isLargeUtf8(t)) {
@@ -145,7 +147,35 @@ function coerce(value: Literal, field: Field, onlyText = false): { ok: true; val
     const [lo, hi] = INT_RANGES[`${t.bitWidth}${t.isSigned ? 's' : 'u'}`]!;
     return value >= lo && value <= hi ? { ok: true, value } : bad(`${value} does not fit ${String(t)}`);
   }
+  if (DataType.isDate(t) || DataType.isTimestamp(t)) return timeFill(value, field);
   return bad(`fill_nulls does not support columns of type ${String(t)}`);
+}
+
+/**
+ * A date or timestamp fill, read as the expression language reads `cast('…' as date|timestamp)`, as the
+ * column stores it: days for a date, microseconds for a timestamp (the units Postgres sources give).
+ */
+function timeFill(value: Literal, field: Field): { ok: true; value: unknown; raw: true } | { ok: false; why: string } {
+  const t = field.type as DataType;
+  const day = DataType.isDate(t) && (t as DateDay).unit === DateUnit.DAY;
+  const micro = DataType.isTimestamp(t) && (t as TimestampMicrosecond).unit === TimeUnit.MICROSECOND;
+  if (!day && !micro) return { ok: false, why: `fill_nulls does not support columns of type ${String(t)}` };
+  if (typeof value !== 'string') return { ok: false, why: `a ${day ? 'date' : 'timestamp'} column needs a string such as '2024-01-31'` };
+  try {
+    const micros = castCell(value, 'str', day ? 'date' : 'timestamp') as number;
+    return { ok: true, raw: true, value: day ? Math.floor(micros / 86_400_000_000) : BigInt(Math.round(micros)) };
+  } catch (err) {
+    if (!(err instanceof CastFailure)) throw err;
+    return { ok: false, why: `'${value}' is not a ${day ? 'date' : 'timestamp'}` };
+  }
+}
+
+/** Fixed-width values copied as stored (timestamps keep their microseconds), NULL slots set to `fill`. */
+function fillStored(data: Data, fill: number | bigint): Data {
+  const valid = validity(data);
+  const values = (data.values as Int32Array | BigInt64Array).slice(0, data.length);
+  for (let i = 0; i < data.length; i++) if (valid && !valid(i)) values[i] = fill as never;
+  return makeData({ type: data.type, length: data.length, nullCount: 0, data: values } as never);
 }
 
 /**
@@ -175,6 +205,10 @@ export function buildFillNulls(config: FillNullsConfig): TransformFn {
       }
       const data = batch.data.children[i]!;
       if (data.nullCount === 0) continue;
+      if ('raw' in fit) {
+        out = setColumn(out, i, field, fillStored(data, fit.value as number | bigint));
+        continue;
+      }
       const cells = cellsOf(data).map((v) => (v === null || v === undefined ? fit.value : v));
       out = setColumn(out, i, field, vectorFromArray(cells as never[], field.type).data[0]!);
     }

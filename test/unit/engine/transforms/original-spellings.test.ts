@@ -1,5 +1,5 @@
 import test from 'ava';
-import { Bool, Float64, Int32, Utf8, type RecordBatch } from 'apache-arrow';
+import { Bool, DateDay, Float64, Int32, TimestampMicrosecond, Utf8, type RecordBatch } from 'apache-arrow';
 import { FIELD_META_PG_TYPE } from '../../../../src/core/data-ports.js';
 import { SynqxError, type FieldProblem } from '../../../../src/core/errors.js';
 import { buildTransform, validateTransformConfig } from '../../../../src/engine/transforms/registry.js';
@@ -102,4 +102,21 @@ test('pandas_transform filter_query reads "double quotes" as strings (pandas), f
   t.deepEqual(batchRows('pandas_transform', { filter_query: 'name == "a" and score > 1' }).map((r) => r.id), [1, 1]);
   t.deepEqual(batchRows('pandas_transform', { filter_query: '1 < id <= 2' }).map((r) => r.id), [2, 2]);
   t.deepEqual(batchRows('filter', { condition: '"name" = \'a\'' }).map((r) => r.id), [1, 1]);
+});
+
+test('fill_nulls fills date and timestamp columns from a string, keeping the other values exactly (microseconds too)', (t) => {
+  const micros = (ms: number, extra: bigint) => BigInt(ms) * 1000n + extra;
+  const b = makeBatch({
+    d: col(new DateDay(), [Date.UTC(2024, 0, 31), null]),
+    at: col(new TimestampMicrosecond('UTC'), [Date.UTC(2024, 5, 1, 12), null]),
+  });
+  // Give the first timestamp sub-millisecond digits, which a trip through JS milliseconds would lose.
+  const at = b.data.children[1]!;
+  (at.values as BigInt64Array)[0] = micros(Date.UTC(2024, 5, 1, 12), 123n);
+  const out = buildTransform('fill_nulls', { values: { d: '2000-02-29', at: '1999-12-31 23:59:59.5' } })(b, { now: new Date(0), nodeId: 'n1' }) as RecordBatch;
+  t.deepEqual([...(out.getChild('d')!.data[0]!.values as Int32Array)].slice(0, 2), [Date.UTC(2024, 0, 31) / 86_400_000, Date.UTC(2000, 1, 29) / 86_400_000]);
+  t.deepEqual([...(out.getChild('at')!.data[0]!.values as BigInt64Array)].slice(0, 2), [micros(Date.UTC(2024, 5, 1, 12), 123n), BigInt(Date.UTC(1999, 11, 31, 23, 59, 59, 500)) * 1000n]);
+  t.is(out.getChild('at')!.nullCount, 0);
+  const err = t.throws(() => buildTransform('fill_nulls', { values: { d: 'soon' } })(b, { now: new Date(0), nodeId: 'n1' })) as SynqxError;
+  t.regex(err.message, /'soon' is not a date/);
 });
