@@ -114,7 +114,7 @@ export class Dispatch {
     if (engine.worker) throw new Error('an in-process worker is already running');
     const log = logger.child({ workerId });
     const executor = serviceFactory.executor({ logger: log, runner: opts.runner, workerId });
-    await serviceFactory.recovery(log).recoverAfterCrash((jobId, attempt) => engine.producer.enqueueAttempt(jobId, attempt));
+    await serviceFactory.recovery(log).recoverAfterCrash((jobId, attempt, priority) => engine.producer.enqueueAttempt(jobId, attempt, priority));
     engine.producer.attach(executor, concurrency);
     const stopPoll = watchCancelRequests(executor, config.cancelPollMs, log);
     log.info({ concurrency }, 'worker started (in process)');

@@ -110,7 +110,8 @@ export class JobRecovery {
       if (entry.live) continue;
       if (entry.missing && row.status !== 'running') {
         if (row.status === 'pending') await moveJob(db, row.id, ['pending'], 'queued', { message: 'queued by the orphan check (its process stopped before queuing it)' });
-        await producer.enqueue({ id: row.id, pipeline_id: row.pipeline_id, max_retries: row.max_retries });
+        const priority = (await jobStateRepo.priorities(db, [row.pipeline_id])).get(Number(row.pipeline_id));
+        await producer.enqueue({ id: row.id, pipeline_id: row.pipeline_id, max_retries: row.max_retries, priority });
         await runRepo.appendJobLog(db, row.id, 'warning', 'its queue entry was missing; queued again', { status: row.status }, 'dispatcher');
       } else {
         await moveJob(db, row.id, ACTIVE, 'failed', {
@@ -131,7 +132,7 @@ export class JobRecovery {
    * loads rolled back with its connections), and jobs it held in memory are handed to `requeue`
    * with the attempt they are at (it may throw: a full queue; the job then waits for the next start).
    */
-  async recoverAfterCrash(requeue: (jobId: number, attempt: number) => void): Promise<{ failed: number; requeued: number }> {
+  async recoverAfterCrash(requeue: (jobId: number, attempt: number, priority: number | undefined) => void): Promise<{ failed: number; requeued: number }> {
     const { db, logger } = this.deps;
     let failed = 0;
     let requeued = 0;
@@ -144,10 +145,12 @@ export class JobRecovery {
       });
       if (moved) failed += 1;
     }
-    for (const row of await jobStateRepo.jobsIn(db, ['pending', 'queued', 'retrying'])) {
+    const waiting = await jobStateRepo.jobsIn(db, ['pending', 'queued', 'retrying']);
+    const priorities = await jobStateRepo.priorities(db, waiting.map((r) => r.pipeline_id));
+    for (const row of waiting) {
       if (row.status === 'pending') await moveJob(db, row.id, ['pending'], 'queued', { message: 'queued at restart' });
       try {
-        requeue(row.id, row.status === 'retrying' ? row.attempt + 1 : row.attempt);
+        requeue(row.id, row.status === 'retrying' ? row.attempt + 1 : row.attempt, priorities.get(Number(row.pipeline_id)));
         requeued += 1;
       } catch (err) {
         logger.error({ err, jobId: row.id }, 'could not queue a recovered job');

@@ -105,6 +105,13 @@ export const jobStateRepo = {
     return rows;
   },
 
+  /** The priority of each pipeline (1 … 10), for jobs queued again by recovery. */
+  async priorities(q: Queryable, pipelineIds: readonly number[]): Promise<Map<number, number>> {
+    if (pipelineIds.length === 0) return new Map();
+    const { rows } = await q.query<{ id: number; priority: number }>('SELECT id, priority FROM pipelines WHERE id = ANY($1::bigint[])', [[...new Set(pipelineIds)]]);
+    return new Map(rows.map((r) => [Number(r.id), r.priority]));
+  },
+
   /** Locks the job row and tells whether it still has this worker and this last-change stamp. */
   async isUnchanged(q: Queryable, id: number, workerId: string | null, updatedAt: Date): Promise<boolean> {
     const { rows } = await q.query<{ worker_id: string | null; updated_at: Date }>('SELECT worker_id, updated_at FROM jobs WHERE id = $1 FOR UPDATE', [id]);
