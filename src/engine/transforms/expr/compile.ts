@@ -175,14 +175,19 @@ class Binder {
           // Never folded: the value comes from the frame (the run's start), not from the expression.
           return { type: 'time', eval: (f) => ({ s: true, type: 'time', value: nowOf(f, e.pos) }) };
         }
-        const args = e.args.map((a) => this.bind(a));
+        let args = e.args.map((a) => this.bind(a));
+        if (e.name === 'coalesce') args = this.alignTimes(args, e.args);
         return this.fold({ ...bindCall(e, args), sqlType: callSqlType(e, args) }, args);
       }
       case 'case': {
         const whens = e.whens.map((w) => this.bind(w.when));
-        const thens = e.whens.map((w) => this.bind(w.then));
-        const otherwise = e.otherwise ? this.bind(e.otherwise) : undefined;
-        const results = otherwise ? [...thens, otherwise] : thens;
+        const branches = this.alignTimes(
+          [...e.whens.map((w) => this.bind(w.then)), ...(e.otherwise ? [this.bind(e.otherwise)] : [])],
+          [...e.whens.map((w) => w.then), ...(e.otherwise ? [e.otherwise] : [])],
+        );
+        const thens = branches.slice(0, e.whens.length);
+        const otherwise = e.otherwise ? branches.at(-1) : undefined;
+        const results = branches;
         return this.fold({ ...bindCase(e, whens, thens, otherwise), sqlType: commonSqlType(results) }, [...whens, ...results]);
       }
       case 'cast': {
@@ -218,6 +223,14 @@ class Binder {
     if (a.type === 'str' && b.type === 'time') return [this.asTime(a, ea), b];
     if (a.type === b.type || (isNumeric(a.type) && isNumeric(b.type))) return [a, b];
     throw expressionError('expression_type', eb.pos, `cannot compare ${TYPE_NAMES[a.type]} with ${TYPE_NAMES[b.type]}`, [TYPE_NAMES[a.type]]);
+  }
+
+  /** Next to a date or timestamp, a string literal is one (`coalesce(ts, '2024-01-01')`), as in comparisons. */
+  private alignTimes(bounds: Bound[], exprs: readonly Expr[]): Bound[] {
+    const time = bounds.find((b) => b.type === 'time');
+    if (!time) return bounds;
+    // The literal takes the other branch's SQL type (a date stays a date), as Postgres types an untyped literal.
+    return bounds.map((b, i) => (b.type === 'str' && b.constant ? { ...this.asTime(b, exprs[i]!), sqlType: time.sqlType } : b));
   }
 
   private asTime(b: Bound, e: Expr): Bound {

@@ -81,6 +81,9 @@ const cases: [string, unknown[]][] = [
   ["d = date '2024-02-29'", [false, true, N, false]],
   ["ts >= timestamp '2024-06-01 00:00:00'", [false, true, N, false]],
   ["coalesce(d, date '2000-01-01') < date '2024-01-01'", [false, false, true, true]],
+  // a string literal next to a date or timestamp branch is one, as in comparisons
+  ["coalesce(d, '2000-01-01')", ['2024-01-01 00:00:00', '2024-02-29 00:00:00', '2000-01-01 00:00:00', '1999-12-31 00:00:00']],
+  ["case when b then ts else '2020-05-05 05:05:05' end", ['2024-01-01 00:00:00', '2020-05-05 05:05:05', '2020-05-05 05:05:05', '2023-12-31 23:59:59']],
   // `||`: concat's text, SQL's NULL rule; binds tighter than comparison, looser than `+`
   ["s || '/' || i", [' Hello /1', 'wörld/-2', N, 'a-b-a/4']],
   ["'n' || i + 1", ['n2', 'n-1', N, 'n5']],
