@@ -1,7 +1,7 @@
-import type { ArithmeticOp, CastTarget, ComparisonOp, Expr, LiteralValue } from './ast.js';
+import type { ArithmeticOp, ComparisonOp, Expr, LiteralValue } from './ast.js';
 import { expressionError } from './expr-error.js';
 import { arityText, FUNCTION_ARITY } from './function-signatures.js';
-import type { SqlType } from './sql-types.js';
+import { CAST_TYPES, TYPED_LITERALS } from './type-names.js';
 import { tokenize, type Dialect, type Token } from './tokenizer.js';
 
 /**
@@ -16,20 +16,6 @@ const BP = { or: 10, and: 20, not: 30, compare: 40, concat: 45, additive: 50, mu
 const COMPARISONS: ReadonlySet<string> = new Set(['=', '!=', '<', '<=', '>', '>=']);
 const PREDICATE_WORDS: ReadonlySet<string> = new Set(['in', 'between', 'like', 'ilike']);
 const NOT_YET: ReadonlySet<string> = new Set(['when', 'then', 'else', 'end', 'as', 'escape']);
-/**
- * Type names a cast accepts: the evaluator's target, and the SQL type of the result (smallint and int
- * evaluate alike but make different columns). The evaluator has no exact decimal: numeric is float8.
- */
-const CAST_TYPES: Readonly<Record<string, readonly [CastTarget, SqlType]>> = {
-  int: ['int', 'int4'], integer: ['int', 'int4'], int4: ['int', 'int4'], smallint: ['int', 'int2'], int2: ['int', 'int2'],
-  bigint: ['bigint', 'int8'], int8: ['bigint', 'int8'],
-  double: ['double', 'float8'], float: ['double', 'float8'], float8: ['double', 'float8'], real: ['double', 'float4'], float4: ['double', 'float4'],
-  numeric: ['double', 'float8'], decimal: ['double', 'float8'],
-  text: ['text', 'text'], varchar: ['text', 'text'], string: ['text', 'text'],
-  bool: ['bool', 'bool'], boolean: ['bool', 'bool'],
-  date: ['date', 'date'], timestamp: ['timestamp', 'timestamp'], timestamptz: ['timestamp', 'timestamptz'],
-};
-const TYPED_LITERALS: ReadonlySet<string> = new Set(['date', 'timestamp', 'timestamptz']);
 const START_OF_VALUE = ['a column', 'a literal', '(', 'not', '-'];
 
 export function parseExpression(src: string, dialect: Dialect = 'sql'): Expr {
