@@ -105,9 +105,9 @@ export interface Cast extends Span {
 
 export type Expr = ColumnRef | Literal | Unary | Binary | IsNull | InList | Between | Like | Call | Case | Cast;
 
-/** Calls `fn` on every node of `expr`, parents before children, operands in source order. */
-export function walk(expr: Expr, fn: (e: Expr) => void): void {
-  fn(expr);
+/** Calls `fn` on every node of `expr`, parents before children, operands in source order; `false` skips a node's children. */
+export function walk(expr: Expr, fn: (e: Expr) => void | false): void {
+  if (fn(expr) === false) return;
   const visit = (e: Expr) => walk(e, fn);
   switch (expr.kind) {
     case 'column':

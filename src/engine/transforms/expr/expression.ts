@@ -92,5 +92,7 @@ function checkConstantParts(ast: Expr): void {
     } catch (err) {
       if (err instanceof SynqxError && err.code === 'VALIDATION_FAILED') throw err;
     }
+    // Binding checked every part below too: only the largest constant parts are bound.
+    return false;
   });
 }
