@@ -81,3 +81,8 @@ export class SynqxError extends Error {
 export function isSynqxError(err: unknown): err is SynqxError {
   return err instanceof SynqxError;
 }
+
+/** The field problems a VALIDATION_FAILED error carries; undefined for any other error (rethrow it). */
+export function validationProblems(err: unknown): FieldProblem[] | undefined {
+  return err instanceof SynqxError && err.code === 'VALIDATION_FAILED' && Array.isArray(err.details) ? (err.details as FieldProblem[]) : undefined;
+}

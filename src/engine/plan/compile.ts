@@ -1,4 +1,4 @@
-import { SynqxError, type FieldProblem } from '../../core/errors.js';
+import { SynqxError, validationProblems, type FieldProblem } from '../../core/errors.js';
 import { DEFAULT_EDGE_TYPE, isOperatorType, NODE_ID_PATTERN, OPERATOR_TYPES, type OperatorType } from '../../core/pipeline.js';
 import { allTransforms } from '../transforms/registry.js';
 import { explainedIssues } from '../transforms/config-problems.js';
@@ -375,7 +375,8 @@ function buildProblems(spec: TransformSpec, config: unknown): FieldProblem[] {
     build(config);
     return [];
   } catch (e) {
-    if (e instanceof SynqxError && e.code === 'VALIDATION_FAILED' && Array.isArray(e.details)) return e.details as FieldProblem[];
+    const problems = validationProblems(e);
+    if (problems) return problems;
     throw e;
   }
 }

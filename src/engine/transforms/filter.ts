@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SynqxError, type FieldProblem } from '../../core/errors.js';
+import { SynqxError, validationProblems, type FieldProblem } from '../../core/errors.js';
 import { atField } from './expr/expr-error.js';
 import { Expression } from './expr/expression.js';
 import type { Dialect } from './expr/tokenizer.js';
@@ -26,8 +26,9 @@ export function parseConditions(sources: readonly (readonly [field: string, sour
     try {
       return parseCondition(source, field);
     } catch (err) {
-      if (!(err instanceof SynqxError) || err.code !== 'VALIDATION_FAILED' || !Array.isArray(err.details)) throw err;
-      problems.push(...(err.details as FieldProblem[]));
+      const found = validationProblems(err);
+      if (!found) throw err;
+      problems.push(...found);
       return undefined;
     }
   });

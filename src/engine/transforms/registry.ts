@@ -1,4 +1,4 @@
-import { SynqxError, type FieldProblem } from '../../core/errors.js';
+import { SynqxError, validationProblems, type FieldProblem } from '../../core/errors.js';
 import { aggregateConfigSchema, createAggregate } from './aggregate.js';
 import { batchTransform, streamTransform } from './define-transform.js';
 import { createDeduplicate, deduplicateConfigSchema } from './deduplicate.js';
@@ -350,7 +350,8 @@ export function validateTransformConfig(name: string, config: unknown): FieldPro
     else def.build(config);
     return [];
   } catch (err) {
-    if (err instanceof SynqxError && err.code === 'VALIDATION_FAILED' && Array.isArray(err.details)) return err.details as FieldProblem[];
+    const problems = validationProblems(err);
+    if (problems) return problems;
     throw err;
   }
 }

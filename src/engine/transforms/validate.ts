@@ -1,10 +1,10 @@
 import type { RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
-import { SynqxError, type FieldProblem } from '../../core/errors.js';
+import { SynqxError, validationProblems, type FieldProblem } from '../../core/errors.js';
 import { columnCells, type ColumnCells } from './column-cells.js';
 import { columnIndex } from './column-data.js';
-import { atField } from './expr/expr-error.js';
-import { Expression } from './expr/expression.js';
+import { parseCondition } from './filter.js';
+import type { Expression } from './expr/expression.js';
 import { parseTimestampLiteral } from './expr/values.js';
 import { checkOnError, onErrorFields, rejectRows, rowFailure, shownValue } from './rejected-rows.js';
 import { filterBatch } from './take.js';
@@ -187,11 +187,11 @@ function compileRule(rule: Rule, at: number, problems: FieldProblem[]): Compiled
     case 'expression': {
       let expr: Expression | undefined;
       try {
-        expr = Expression.parse(rule.condition);
+        expr = parseCondition(rule.condition, `${field}.condition`);
       } catch (err) {
-        const e = atField(err, `${field}.condition`);
-        if (e instanceof SynqxError && Array.isArray(e.details)) problems.push(...(e.details as FieldProblem[]));
-        else throw e;
+        const found = validationProblems(err);
+        if (!found) throw err;
+        problems.push(...found);
       }
       return {
         rule,

@@ -1,4 +1,4 @@
-import { SynqxError, type FieldProblem } from '../../../core/errors.js';
+import { SynqxError, validationProblems, type FieldProblem } from '../../../core/errors.js';
 
 /** A problem in an expression, located by a 1-based character position (as Postgres reports them). */
 export interface ExpressionProblem extends FieldProblem {
@@ -33,7 +33,8 @@ export function expressionError(
 
 /** Re-homes expression problems under the config key that held the expression, e.g. `config.condition`. */
 export function atField(err: unknown, field: string): unknown {
-  if (!(err instanceof SynqxError) || err.code !== 'VALIDATION_FAILED' || !Array.isArray(err.details)) return err;
-  const details = (err.details as FieldProblem[]).map((p) => ({ ...p, field }));
-  return new SynqxError('VALIDATION_FAILED', `${field}: ${err.message}`, { details, cause: err });
+  const problems = validationProblems(err);
+  if (!problems) return err;
+  const details = problems.map((p) => ({ ...p, field }));
+  return new SynqxError('VALIDATION_FAILED', `${field}: ${(err as Error).message}`, { details, cause: err });
 }
