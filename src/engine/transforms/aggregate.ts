@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { FIELD_META_PK_POSITION } from '../../core/data-ports.js';
 import { accumulator, type Accumulator } from './aggregate-accumulators.js';
 import { concatBatches } from './concat.js';
+import { columnName, distinctColumnNames } from './config-fields.js';
 import { rowKeyOf } from './row-keys.js';
 import { boundExceeded, columnIndexes } from './stream-columns.js';
 import type { StreamOperator } from './stream-operator.js';
@@ -32,10 +33,8 @@ function fromPandas(map: Record<string, FnName | FnName[]>) {
 
 export const aggregateConfigSchema = z
   .object({
-    group_by: z
-      .union([z.string().min(1), z.array(z.string().min(1))])
-      .default([])
-      .refine((g) => typeof g === 'string' || new Set(g).size === g.length, { message: 'group_by must not repeat a name' }),
+    /** Default none: one group. */
+    group_by: z.union([columnName, distinctColumnNames]).optional(),
     aggregates: z.union([
       z.array(aggregateSpec).min(1),
       z
@@ -47,7 +46,7 @@ export const aggregateConfigSchema = z
   })
   .strict()
   .transform(({ group_by, aggregates, max_groups }) => ({
-    group_by: typeof group_by === 'string' ? [group_by] : group_by,
+    group_by: typeof group_by === 'string' ? [group_by] : (group_by ?? []),
     aggregates: (Array.isArray(aggregates) ? aggregates : fromPandas(aggregates)).map((a) => ({
       column: a.column,
       fn: canonical(a.fn),

@@ -2,21 +2,17 @@ import type { RecordBatch, Schema } from 'apache-arrow';
 import { z } from 'zod';
 import { concatBatches } from './concat.js';
 import { oneOfKeys } from './config-aliases.js';
+import { columnNames } from './config-fields.js';
 import { rowKeyOf } from './row-keys.js';
 import { boundExceeded, columnIndexes } from './stream-columns.js';
 import type { StreamOperator } from './stream-operator.js';
 import { filterBatch, takeRows } from './take.js';
 
-const keyList = z
-  .array(z.string().min(1))
-  .min(1)
-  .refine((k) => new Set(k).size === k.length, { message: 'must not repeat a name' });
-
 export const deduplicateConfigSchema = z
   .object({
     /** Omitted (with `columns`): every column, the whole row, as pandas' drop_duplicates() without subset. */
-    keys: keyList.optional(),
-    columns: keyList.optional().describe('the original SynqX name of `keys`'),
+    keys: columnNames.optional(),
+    columns: columnNames.optional().describe('the original SynqX name of `keys`'),
     keep: z.enum(['first', 'last']).default('first'),
     max_keys: z.number().int().positive().default(5_000_000),
   })

@@ -1,17 +1,12 @@
 import { z } from 'zod';
 import type { FieldProblem } from '../../core/errors.js';
 import { oneOfKeys } from './config-aliases.js';
+import { columnName, columnNames } from './config-fields.js';
 import { streamTransform } from './define-transform.js';
 import { JoinOperator } from './join-operator.js';
 import type { JoinShape } from './join-plan.js';
 import type { StreamTransformDefinition } from './stream-operator.js';
 
-const columnName = z.string().min(1);
-
-const keyNames = z
-  .array(columnName)
-  .min(1)
-  .refine((k) => new Set(k).size === k.length, { message: 'must not repeat a name' });
 const keyPairs = z.array(z.object({ left: columnName, right: columnName }).strict()).min(1);
 const joinType = z.enum(['inner', 'left', 'right', 'full']);
 
@@ -19,9 +14,9 @@ export const joinConfigSchema = z
   .object({
     type: joinType.optional().describe('inner (default), left, right or full'),
     how: z.enum([...joinType.options, 'outer']).optional().describe('the original SynqX (pandas) name of `type`; `outer` is `full`'),
-    keys: keyNames.optional(),
+    keys: columnNames.optional(),
     /** Pairs keep both sides' key columns; names (the original SynqX's pandas `on`) mean the same as `keys`. */
-    on: z.union([keyPairs, keyNames, columnName]).optional(),
+    on: z.union([keyPairs, columnNames, columnName]).optional(),
     build: z.enum(['left', 'right']).default('right'),
     max_build_rows: z.number().int().positive().default(1_000_000),
     right_suffix: z.string().min(1).default('_right'),

@@ -1,17 +1,13 @@
 import { z } from 'zod';
 import type { FieldProblem } from '../../core/errors.js';
+import { columnName, columnNames } from './config-fields.js';
 import { streamTransform } from './define-transform.js';
 import { MergeOperator } from './merge-operator.js';
 import type { StreamTransformDefinition } from './stream-operator.js';
 
-const columnName = z.string().min(1);
-
 export const mergeConfigSchema = z
   .object({
-    keys: z
-      .array(columnName)
-      .min(1)
-      .refine((k) => new Set(k).size === k.length, { message: 'keys must not repeat a name' }),
+    keys: columnNames,
     primary: z.enum(['left', 'right']).default('left'),
     delete_column: columnName.optional(),
     max_delta_rows: z.number().int().positive().default(1_000_000),

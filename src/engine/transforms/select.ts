@@ -1,15 +1,13 @@
 import type { Data, Field } from 'apache-arrow';
 import { z } from 'zod';
 import { columnIndex } from './column-data.js';
+import { columnNames } from './config-fields.js';
 import { withColumns } from './columns.js';
 import type { TransformFn } from './transform.js';
 
 export const selectConfigSchema = z
   .object({
-    columns: z
-      .array(z.string().min(1))
-      .min(1)
-      .refine((cols) => new Set(cols).size === cols.length, { message: 'columns must not repeat a name' }),
+    columns: columnNames,
   })
   .strict();
 
