@@ -2,7 +2,7 @@ import { Bool, DateDay, Float32, Float64, Int16, Int32, Int64, makeData, Timesta
 import { SynqxError } from '../../core/errors.js';
 import { utf8Data } from './column-data.js';
 import type { Expression } from './expr/expression.js';
-import { inIntegerRange } from './expr/integer-range.js';
+import { inIntegerRange, INT64_MAX, INT64_MIN } from './expr/integer-range.js';
 import { defaultSqlType, fitsSqlType, INTEGER_NAMES, type SqlType } from './expr/sql-types.js';
 
 /**
@@ -16,8 +16,6 @@ type Validity = Uint8Array | null;
 type Values = Float64Array | BigInt64Array;
 
 const DAY = 86_400_000_000;
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 
 function bitmap(n: number, bit: (i: number) => boolean): { bits: Uint8Array; unset: number } {
   const bits = new Uint8Array(((n + 63) & ~63) >> 3);

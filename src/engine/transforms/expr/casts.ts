@@ -3,7 +3,7 @@ import type { Cast, CastTarget } from './ast.js';
 import { cellText, mapCells, type Cell } from './cells.js';
 import type { Bound } from './compile.js';
 import { expressionError } from './expr-error.js';
-import { inIntegerRange } from './integer-range.js';
+import { inIntegerRange, INT64_MAX, INT64_MIN } from './integer-range.js';
 import type { SqlType } from './sql-types.js';
 import { parseTimestampLiteral, TYPE_NAMES, type ValueType } from './values.js';
 
@@ -30,8 +30,6 @@ const INT_RE = /^[+-]?\d+$/;
 const FLOAT_RE = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$|^[+-]?(infinity|inf)$|^nan$/i;
 const TRUE_WORDS = new Set(['t', 'true', 'y', 'yes', 'on', '1']);
 const FALSE_WORDS = new Set(['f', 'false', 'n', 'no', 'off', '0']);
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 
 /** A value that does not convert; the message (possibly empty) says why beyond "cannot cast". */
 export class CastFailure extends Error {}
@@ -48,7 +46,7 @@ export function castCell(c: Cell, from: ValueType, to: CastTarget): Cell {
         if (!INT_RE.test(c.trim())) throw new CastFailure();
         x = Number(c.trim());
       } else x = typeof c === 'boolean' ? Number(c) : roundHalfAway(Number(c));
-      if (!Number.isFinite(x) || x < -2147483648 || x > 2147483647) throw new CastFailure('out of range for int');
+      if (!inIntegerRange(x, 'int4')) throw new CastFailure('out of range for int');
       return x;
     }
     case 'bigint': {
@@ -93,7 +91,6 @@ export function castCell(c: Cell, from: ValueType, to: CastTarget): Cell {
   }
 }
 
-
 /** smallint and real share int's and double's conversion; their narrower range is checked after it. */
 function narrow(sqlType: SqlType, c: Cell): Cell {
   if (sqlType === 'int2' && !inIntegerRange(c as number, 'int2')) throw new CastFailure('out of range for smallint');
@@ -108,7 +105,7 @@ function narrow(sqlType: SqlType, c: Cell): Cell {
 export function bindCast(e: Cast, operand: Bound): Bound {
   const from = operand.type;
   const to = e.target;
-  if (from !== 'null' && !ACCEPTS[to].includes(from)) {
+  if (from !== 'null' && !castAccepts(from, to)) {
     throw expressionError('expression_type', e.operand.pos, `cannot cast ${TYPE_NAMES[from]} to ${to}`, ACCEPTS[to].map((t) => TYPE_NAMES[t]));
   }
   const sqlType = e.sqlType;
