@@ -5,7 +5,7 @@ import type { Bound } from './compile.js';
 import { expressionError } from './expr-error.js';
 import { inIntegerRange, INT64_MAX, INT64_MIN } from './integer-range.js';
 import type { SqlType } from './sql-types.js';
-import { parseTimestampLiteral, TYPE_NAMES, type ValueType } from './values.js';
+import { DAY_MICROS, parseTimestampLiteral, TYPE_NAMES, type ValueType } from './values.js';
 
 const RESULT: Record<CastTarget, ValueType> = { int: 'num', bigint: 'int64', double: 'num', text: 'str', bool: 'bool', date: 'time', timestamp: 'time' };
 
@@ -25,7 +25,6 @@ export function castAccepts(from: ValueType, to: CastTarget): boolean {
   return ACCEPTS[to].includes(from);
 }
 
-const DAY = 86_400_000_000;
 const INT_RE = /^[+-]?\d+$/;
 const FLOAT_RE = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$|^[+-]?(infinity|inf)$|^nan$/i;
 const TRUE_WORDS = new Set(['t', 'true', 'y', 'yes', 'on', '1']);
@@ -86,7 +85,7 @@ export function castCell(c: Cell, from: ValueType, to: CastTarget): Cell {
       if (typeof c === 'string') micros = parseTimestampLiteral(c);
       else micros = c as number;
       if (micros === undefined) throw new CastFailure();
-      return to === 'date' ? Math.floor(micros / DAY) * DAY : micros;
+      return to === 'date' ? Math.floor(micros / DAY_MICROS) * DAY_MICROS : micros;
     }
   }
 }
