@@ -1,6 +1,5 @@
-import { SynqxError } from '../../../core/errors.js';
 import type { Cast, CastTarget } from './ast.js';
-import { cellText, mapCells, type Cell } from './cells.js';
+import { cellText, mapCells, rowDataError, type Cell } from './cells.js';
 import type { Bound } from './compile.js';
 import { expressionError } from './expr-error.js';
 import { inIntegerRange, INT64_MAX, INT64_MIN } from './integer-range.js';
@@ -123,10 +122,7 @@ export function bindCast(e: Cast, operand: Bound): Bound {
           const what = `cannot cast ${shown} to ${shownTarget}${why}`;
           // A constant that cannot be cast is found while binding, so it is a validation error.
           if (row < 0) throw expressionError('expression_type', e.pos, what);
-          const batchRow = (f.rows ? f.rows[row]! : row) + 1;
-          throw new SynqxError('DATA_ERROR', `${what} (row ${batchRow} of the batch, at position ${e.pos + 1})`, {
-            details: { row: batchRow, position: e.pos + 1, value: shown },
-          });
+          throw rowDataError(f, row, e.pos, what, shown);
         }
       }),
   };

@@ -1,4 +1,4 @@
-import { SynqxError } from '../../../core/errors.js';
+import { rowDataError } from './cells.js';
 import type { EvalFrame } from './compile.js';
 import { expressionError } from './expr-error.js';
 import { INTEGER_NAMES, type IntegerType } from './sql-types.js';
@@ -40,10 +40,7 @@ export function checkIntegerRange(v: Val, type: IntegerType, f: EvalFrame, pos: 
   for (let i = 0; i < f.n; i++) {
     const x = values[i]!;
     if ((x < min || x >= limit) && (!valid || valid[i])) {
-      const row = (f.rows ? f.rows[i]! : i) + 1;
-      throw new SynqxError('DATA_ERROR', `${message}: ${x} (row ${row} of the batch, at position ${pos + 1})`, {
-        details: { row, position: pos + 1, value: String(x) },
-      });
+      throw rowDataError(f, i, pos, `${message}: ${x}`, String(x));
     }
   }
   return v;
