@@ -1,43 +1,48 @@
-import { DateUnit, Float32, Float64, Int16, Int32, Int64, TimestampMicrosecond, Type, makeData } from 'apache-arrow';
-import type { Data, DataType, DateDay } from 'apache-arrow';
-import { Kind } from './type-map.js';
+import { DateUnit, Type, makeData } from 'apache-arrow';
+import type { Data, DataType, DateDay, Float32, Int } from 'apache-arrow';
+import { arrowTypeForKind, intRangeBits, Kind } from './type-map.js';
 
 const DAY_MICROS = 86_400_000_000n;
 const INT32_MAX = 2 ** 31 - 1;
 const INT32_MIN = -(2 ** 31);
-
-/** Bits of an integer type's range: int16 → 16, uint16 → 17 (it needs a sign bit more). */
-function intBits(t: DataType): number {
-  const { bitWidth, isSigned } = t as unknown as { bitWidth: number; isSigned: boolean };
-  return bitWidth + (isSigned ? 0 : 1);
-}
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
 
 /**
- * Integers into floats (a float holds every integer up to 2^24 / 2^53 exactly: int16 into real,
- * int32 into double precision) and dates into timestamps (midnight UTC), as Postgres' assignment
- * casts do. A destination created when derive typed `age + 1` double precision and a date column
- * timestamptz still takes the int4 and date columns it produces now.
+ * The integer range (intRangeBits) each kind holds exactly: an integer kind its width; a float every
+ * integer up to 2^24 / 2^53, so int16 into real and int32 into double precision, as Postgres'
+ * assignment casts do.
  */
-function widenAcross(data: Data, kind: Kind): Data | undefined {
-  const t = data.type;
-  const n = data.length;
-  if (t.typeId === Type.Int && ((kind === Kind.FLOAT4 && intBits(t) <= 16) || (kind === Kind.FLOAT8 && intBits(t) <= 32))) {
-    const src = data.values as ArrayLike<number>;
-    const out = kind === Kind.FLOAT4 ? new Float32Array(n) : new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = src[i]!;
-    return rebuild(data, kind === Kind.FLOAT4 ? new Float32() : new Float64(), out);
-  }
-  if (t.typeId === Type.Date && (t as DateDay).unit === DateUnit.DAY && (kind === Kind.TIMESTAMP || kind === Kind.TIMESTAMPTZ)) {
-    const src = data.values as Int32Array;
-    const out = new BigInt64Array(n);
-    for (let i = 0; i < n; i++) {
-      const d = src[i]!;
-      // The date ±infinity (int32's ends) are the timestamp ±infinity (int64's ends).
-      out[i] = d === INT32_MAX ? 2n ** 63n - 1n : d === INT32_MIN ? -(2n ** 63n) : BigInt(d) * DAY_MICROS;
+const EXACT_INT_BITS: Partial<Record<Kind, number>> = { [Kind.INT2]: 16, [Kind.INT4]: 32, [Kind.INT8]: 64, [Kind.FLOAT4]: 16, [Kind.FLOAT8]: 32 };
+
+/** The typed array each number kind but int8 stores its values in. */
+const NUMBER_ARRAYS: Partial<Record<Kind, new (n: number) => Int16Array | Int32Array | Float32Array | Float64Array>> = {
+  [Kind.INT2]: Int16Array,
+  [Kind.INT4]: Int32Array,
+  [Kind.FLOAT4]: Float32Array,
+  [Kind.FLOAT8]: Float64Array,
+};
+
+/**
+ * Whether `coerceData` can turn a column of Arrow type `t` into what `kind` needs: an integer into a
+ * wider integer or a float that holds it exactly, Float32 into double precision, a date into a
+ * timestamp (midnight UTC). A destination created when derive typed `age + 1` double precision and a
+ * date column timestamptz still takes the int4 and date columns it produces now.
+ */
+export function canCoerce(t: DataType, kind: Kind): boolean {
+  switch (t.typeId) {
+    case Type.Int: {
+      const room = EXACT_INT_BITS[kind];
+      // Int64 already is int8 (no coercion needed); uint64 fits no kind.
+      return room !== undefined && (t as Int).bitWidth !== 64 && intRangeBits(t as Int) <= room;
     }
-    return rebuild(data, kind === Kind.TIMESTAMPTZ ? new TimestampMicrosecond('UTC') : new TimestampMicrosecond(), out);
+    case Type.Date:
+      return (t as DateDay).unit === DateUnit.DAY && (kind === Kind.TIMESTAMP || kind === Kind.TIMESTAMPTZ);
+    case Type.Float:
+      return kind === Kind.FLOAT8 && (t as Float32).precision === 1;
+    default:
+      return false;
   }
-  return undefined;
 }
 
 /**
@@ -46,31 +51,32 @@ function widenAcross(data: Data, kind: Kind): Data | undefined {
  * writes for `kind`. Narrowing is refused: returns undefined, and the caller reports the column.
  */
 export function coerceData(data: Data, kind: Kind): Data | undefined {
-  const t = data.type;
-  if (t.typeId === Type.Int && (kind === Kind.INT2 || kind === Kind.INT4 || kind === Kind.INT8)) {
-    const { bitWidth, isSigned } = t as unknown as { bitWidth: number; isSigned: boolean };
-    const width = kind === Kind.INT2 ? 16 : kind === Kind.INT4 ? 32 : 64;
-    if (bitWidth === 64 || (isSigned ? bitWidth > width : bitWidth >= width)) return undefined;
-    const src = data.values as ArrayLike<number>;
-    const n = data.length;
-    if (kind === Kind.INT8) {
-      const pairs = new Int32Array(n * 2);
-      for (let i = 0; i < n; i++) {
-        const v = src[i]!;
-        pairs[i * 2] = v | 0;
-        pairs[i * 2 + 1] = v < 0 ? -1 : 0;
-      }
-      return rebuild(data, new Int64(), new BigInt64Array(pairs.buffer, 0, n));
+  if (!canCoerce(data.type, kind)) return undefined;
+  const n = data.length;
+  const type = arrowTypeForKind(kind);
+  if (data.type.typeId === Type.Date) {
+    const src = data.values as Int32Array;
+    const out = new BigInt64Array(n);
+    for (let i = 0; i < n; i++) {
+      const d = src[i]!;
+      // The date ±infinity (int32's ends) are the timestamp ±infinity (int64's ends).
+      out[i] = d === INT32_MAX ? INT64_MAX : d === INT32_MIN ? INT64_MIN : BigInt(d) * DAY_MICROS;
     }
-    const out = kind === Kind.INT2 ? new Int16Array(n) : new Int32Array(n);
-    for (let i = 0; i < n; i++) out[i] = src[i]!;
-    return rebuild(data, kind === Kind.INT2 ? new Int16() : new Int32(), out);
+    return rebuild(data, type, out);
   }
-  if (t.typeId === Type.Float && kind === Kind.FLOAT8 && (t as Float32).precision === 1) {
-    const src = data.values as Float32Array;
-    return rebuild(data, new Float64(), Float64Array.from(src.subarray(0, data.length)));
+  const src = data.values as ArrayLike<number>;
+  if (kind === Kind.INT8) {
+    const pairs = new Int32Array(n * 2);
+    for (let i = 0; i < n; i++) {
+      const v = src[i]!;
+      pairs[i * 2] = v | 0;
+      pairs[i * 2 + 1] = v < 0 ? -1 : 0;
+    }
+    return rebuild(data, type, new BigInt64Array(pairs.buffer, 0, n));
   }
-  return widenAcross(data, kind);
+  const out = new NUMBER_ARRAYS[kind]!(n);
+  for (let i = 0; i < n; i++) out[i] = src[i]!;
+  return rebuild(data, type, out);
 }
 
 function rebuild(data: Data, type: DataType, values: ArrayBufferView): Data {
@@ -82,16 +88,4 @@ function rebuild(data: Data, type: DataType, values: ArrayBufferView): Data {
     nullBitmap: data.nullCount > 0 ? data.nullBitmap : undefined,
     data: values,
   } as never);
-}
-
-/** Whether `coerceData` can turn a column of Arrow type `t` into what `kind` needs. */
-export function canCoerce(t: DataType, kind: Kind): boolean {
-  if (t.typeId === Type.Int && (kind === Kind.INT2 || kind === Kind.INT4 || kind === Kind.INT8)) {
-    const { bitWidth, isSigned } = t as unknown as { bitWidth: number; isSigned: boolean };
-    const width = kind === Kind.INT2 ? 16 : kind === Kind.INT4 ? 32 : 64;
-    return bitWidth !== 64 && (isSigned ? bitWidth <= width : bitWidth < width);
-  }
-  if (t.typeId === Type.Int) return (kind === Kind.FLOAT4 && intBits(t) <= 16) || (kind === Kind.FLOAT8 && intBits(t) <= 32);
-  if (t.typeId === Type.Date) return (t as DateDay).unit === DateUnit.DAY && (kind === Kind.TIMESTAMP || kind === Kind.TIMESTAMPTZ);
-  return t.typeId === Type.Float && kind === Kind.FLOAT8 && (t as Float32).precision === 1;
 }

@@ -10,6 +10,7 @@ import {
   Int16,
   Int32,
   Int64,
+  type Int,
   List,
   Struct,
   TimeMicrosecond,
@@ -270,6 +271,11 @@ export function arrowMatchesKind(t: DataType, kind: Kind, elemKind: Kind = Kind.
   }
 }
 
+/** Bits an integer type's range needs as a signed integer: int16 → 16, uint16 → 17 (a sign bit more). */
+export function intRangeBits(t: Int): number {
+  return t.bitWidth + (t.isSigned ? 0 : 1);
+}
+
 /** The PG type to create for a field: its recorded exact type, else one derived from the Arrow type. */
 export function pgTypeForField(field: Field): string {
   const recorded = field.metadata.get(FIELD_META_PG_TYPE);
@@ -284,8 +290,7 @@ function pgTypeForArrow(t: DataType): string | undefined {
     case Type.Bool:
       return 'boolean';
     case Type.Int: {
-      const it = t as Int16;
-      const w = it.bitWidth + (it.isSigned ? 0 : 1);
+      const w = intRangeBits(t as Int);
       return w <= 16 ? 'smallint' : w <= 32 ? 'integer' : w <= 64 ? 'bigint' : 'numeric';
     }
     case Type.Float:

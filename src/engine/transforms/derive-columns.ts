@@ -1,23 +1,16 @@
 import { Bool, DateDay, Float32, Float64, Int16, Int32, Int64, makeData, TimestampMicrosecond, type Data, type DataType } from 'apache-arrow';
 import { SynqxError } from '../../core/errors.js';
 import { utf8Data } from './column-data.js';
-import type { Expression } from './expr/expression.js';
-import { inIntegerRange } from './expr/integer-range.js';
+import { inIntegerRange, INT64_MAX, INT64_MIN } from './expr/integer-range.js';
 import { defaultSqlType, fitsSqlType, INTEGER_NAMES, type SqlType } from './expr/sql-types.js';
+import { DAY_MICROS, type Scalar, type Val, type Validity, type Vec } from './expr/values.js';
 
 /**
  * An evaluated expression as an Arrow column of its SQL type, in the Arrow type the Postgres source
  * gives a column of that type (Int32 for integer, DateDay for date, Timestamp[µs] without a zone for
  * timestamp, …), so a load that creates its destination creates the column SQL would.
  */
-type Val = ReturnType<Expression['evaluate']>;
-type Vec = Extract<Val, { s: false }>;
-type Validity = Uint8Array | null;
 type Values = Float64Array | BigInt64Array;
-
-const DAY = 86_400_000_000;
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 
 function bitmap(n: number, bit: (i: number) => boolean): { bits: Uint8Array; unset: number } {
   const bits = new Uint8Array(((n + 63) & ~63) >> 3);
@@ -66,7 +59,7 @@ function allNull(t: SqlType, n: number): Data {
 }
 
 /** A scalar as a vector of `n` rows (text is handled apart: it needs no typed buffer). */
-function broadcast(v: Extract<Val, { s: true }>, n: number): Vec {
+function broadcast(v: Scalar, n: number): Vec {
   switch (v.type) {
     case 'bool':
       return { s: false, type: 'bool', values: new Uint8Array(n).fill(v.value ? 1 : 0), valid: null };
@@ -141,7 +134,7 @@ function temporal(t: 'date' | 'timestamp' | 'timestamptz', src: Float64Array, va
   if (t === 'date') {
     // A date's microseconds are whole days; rounding (not flooring) absorbs float64 error on far dates.
     const days = new Int32Array(n);
-    for (let i = 0; i < n; i++) days[i] = Math.round(src[i]! / DAY);
+    for (let i = 0; i < n; i++) days[i] = Math.round(src[i]! / DAY_MICROS);
     return fixed(t, days, n, valid);
   }
   const out = new BigInt64Array(n);

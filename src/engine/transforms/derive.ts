@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { FIELD_META_PK_POSITION } from '../../core/data-ports.js';
 import { setColumn } from './column-data.js';
 import { valToData } from './derive-columns.js';
+import { frameFor } from './expr/compile.js';
 import { parseConditions } from './filter.js';
 import type { TransformFn } from './transform.js';
 
@@ -42,12 +43,14 @@ export function buildDerive(config: DeriveConfig): TransformFn {
   const exprs = names.map((name, i) => [name, parsed[i]!] as const);
   return (batch: RecordBatch, ctx) => {
     const n = batch.numRows;
+    // One frame for the batch: an input column several expressions read is converted once.
+    const frame = frameFor(batch, batch.schema, ctx?.now);
     let out = batch;
     for (const [name, expr] of exprs) {
       const bound = expr.bind(batch.schema);
       const copy = bound.column === undefined ? undefined : columnCopy(batch, bound.column, name);
       // A computed column drops any metadata: a source's Postgres type would no longer describe it.
-      const data = copy?.data ?? valToData(expr.evaluate(batch, ctx), n, bound.sqlType, name);
+      const data = copy?.data ?? valToData(bound.eval(frame), n, bound.sqlType, name);
       const field = copy?.field ?? new Field(name, data.type as DataType, true);
       const existing = out.schema.fields.findIndex((f) => f.name === name);
       out = setColumn(out, existing >= 0 ? existing : out.schema.fields.length, field, data);

@@ -1,11 +1,10 @@
-import { SynqxError } from '../../../core/errors.js';
 import type { Cast, CastTarget } from './ast.js';
-import { cellText, mapCells, type Cell } from './cells.js';
+import { cellText, mapCells, rowDataError, type Cell } from './cells.js';
 import type { Bound } from './compile.js';
 import { expressionError } from './expr-error.js';
-import { inIntegerRange } from './integer-range.js';
+import { inIntegerRange, INT64_MAX, INT64_MIN } from './integer-range.js';
 import type { SqlType } from './sql-types.js';
-import { parseTimestampLiteral, TYPE_NAMES, type ValueType } from './values.js';
+import { DAY_MICROS, parseTimestampLiteral, TYPE_NAMES, type ValueType } from './values.js';
 
 const RESULT: Record<CastTarget, ValueType> = { int: 'num', bigint: 'int64', double: 'num', text: 'str', bool: 'bool', date: 'time', timestamp: 'time' };
 
@@ -25,13 +24,10 @@ export function castAccepts(from: ValueType, to: CastTarget): boolean {
   return ACCEPTS[to].includes(from);
 }
 
-const DAY = 86_400_000_000;
 const INT_RE = /^[+-]?\d+$/;
 const FLOAT_RE = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$|^[+-]?(infinity|inf)$|^nan$/i;
 const TRUE_WORDS = new Set(['t', 'true', 'y', 'yes', 'on', '1']);
 const FALSE_WORDS = new Set(['f', 'false', 'n', 'no', 'off', '0']);
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 
 /** A value that does not convert; the message (possibly empty) says why beyond "cannot cast". */
 export class CastFailure extends Error {}
@@ -48,7 +44,7 @@ export function castCell(c: Cell, from: ValueType, to: CastTarget): Cell {
         if (!INT_RE.test(c.trim())) throw new CastFailure();
         x = Number(c.trim());
       } else x = typeof c === 'boolean' ? Number(c) : roundHalfAway(Number(c));
-      if (!Number.isFinite(x) || x < -2147483648 || x > 2147483647) throw new CastFailure('out of range for int');
+      if (!inIntegerRange(x, 'int4')) throw new CastFailure('out of range for int');
       return x;
     }
     case 'bigint': {
@@ -88,11 +84,10 @@ export function castCell(c: Cell, from: ValueType, to: CastTarget): Cell {
       if (typeof c === 'string') micros = parseTimestampLiteral(c);
       else micros = c as number;
       if (micros === undefined) throw new CastFailure();
-      return to === 'date' ? Math.floor(micros / DAY) * DAY : micros;
+      return to === 'date' ? Math.floor(micros / DAY_MICROS) * DAY_MICROS : micros;
     }
   }
 }
-
 
 /** smallint and real share int's and double's conversion; their narrower range is checked after it. */
 function narrow(sqlType: SqlType, c: Cell): Cell {
@@ -108,7 +103,7 @@ function narrow(sqlType: SqlType, c: Cell): Cell {
 export function bindCast(e: Cast, operand: Bound): Bound {
   const from = operand.type;
   const to = e.target;
-  if (from !== 'null' && !ACCEPTS[to].includes(from)) {
+  if (from !== 'null' && !castAccepts(from, to)) {
     throw expressionError('expression_type', e.operand.pos, `cannot cast ${TYPE_NAMES[from]} to ${to}`, ACCEPTS[to].map((t) => TYPE_NAMES[t]));
   }
   const sqlType = e.sqlType;
@@ -127,10 +122,7 @@ export function bindCast(e: Cast, operand: Bound): Bound {
           const what = `cannot cast ${shown} to ${shownTarget}${why}`;
           // A constant that cannot be cast is found while binding, so it is a validation error.
           if (row < 0) throw expressionError('expression_type', e.pos, what);
-          const batchRow = (f.rows ? f.rows[row]! : row) + 1;
-          throw new SynqxError('DATA_ERROR', `${what} (row ${batchRow} of the batch, at position ${e.pos + 1})`, {
-            details: { row: batchRow, position: e.pos + 1, value: shown },
-          });
+          throw rowDataError(f, row, e.pos, what, shown);
         }
       }),
   };

@@ -1,3 +1,5 @@
+import { SynqxError } from '../../../core/errors.js';
+import type { EvalFrame } from './compile.js';
 import type { Val, ValueType, Vec } from './values.js';
 
 /**
@@ -119,4 +121,15 @@ export function cellText(c: Cell, type: ValueType): string | null {
     return frac ? `${base}.${pad(frac, 6).replace(/0+$/, '')}` : base;
   }
   return String(c);
+}
+
+/**
+ * A value the expression at `pos` cannot compute for row `i` of frame `f`: DATA_ERROR naming the
+ * row of the batch (not of a filtered frame) and the position, with `value` as shown.
+ */
+export function rowDataError(f: EvalFrame, i: number, pos: number, what: string, value: string): SynqxError {
+  const row = (f.rows ? f.rows[i]! : i) + 1;
+  return new SynqxError('DATA_ERROR', `${what} (row ${row} of the batch, at position ${pos + 1})`, {
+    details: { row, position: pos + 1, value },
+  });
 }

@@ -181,14 +181,12 @@ class Binder {
       }
       case 'case': {
         const whens = e.whens.map((w) => this.bind(w.when));
-        const branches = this.alignTimes(
-          [...e.whens.map((w) => this.bind(w.then)), ...(e.otherwise ? [this.bind(e.otherwise)] : [])],
-          [...e.whens.map((w) => w.then), ...(e.otherwise ? [e.otherwise] : [])],
-        );
+        // The results (thens, then the else), bound and aligned together: one branch's date types a string literal in another.
+        const results = [...e.whens.map((w) => w.then), ...(e.otherwise ? [e.otherwise] : [])];
+        const branches = this.alignTimes(results.map((r) => this.bind(r)), results);
         const thens = branches.slice(0, e.whens.length);
         const otherwise = e.otherwise ? branches.at(-1) : undefined;
-        const results = branches;
-        return this.fold({ ...bindCase(e, whens, thens, otherwise), sqlType: commonSqlType(results) }, [...whens, ...results]);
+        return this.fold({ ...bindCase(e, whens, thens, otherwise), sqlType: commonSqlType(branches) }, [...whens, ...branches]);
       }
       case 'cast': {
         const operand = this.bind(e.operand);

@@ -33,6 +33,9 @@ export type Scalar =
 
 export type Val = Vec | Scalar;
 
+/** Microseconds in a day: a date's value in the evaluator is its midnight in epoch microseconds. */
+export const DAY_MICROS = 86_400_000_000;
+
 export const NULL_SCALAR: Scalar = { s: true, type: 'null', value: null };
 
 export const TYPE_NAMES: Record<ValueType, string> = {
@@ -152,7 +155,7 @@ function temporalToMicros(data: Data, n: number): Float64Array {
   const out = new Float64Array(n);
   const src = data.values as Int32Array | BigInt64Array;
   let perUnit = 1;
-  if (DataType.isDate(t)) perUnit = t.unit === DateUnit.DAY ? 86_400_000_000 : 1000;
+  if (DataType.isDate(t)) perUnit = t.unit === DateUnit.DAY ? DAY_MICROS : 1000;
   else if (DataType.isTimestamp(t)) {
     perUnit = t.unit === TimeUnit.SECOND ? 1e6 : t.unit === TimeUnit.MILLISECOND ? 1000 : t.unit === TimeUnit.MICROSECOND ? 1 : 0.001;
   }
