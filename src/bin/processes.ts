@@ -27,11 +27,21 @@ async function open(app: AppConfig, logger: Logger, env: NodeJS.ProcessEnv): Pro
   }
 }
 
+export interface WorkerProcessHandle extends ProcessHandle {
+  readonly workerId: string;
+  inFlight(): number[];
+}
+
 /** `synqx worker`: runs jobs from the shared queue until close(). */
-export async function startWorkerProcess(app: AppConfig, logger: Logger, makeRunner: RunnerFactory, env: NodeJS.ProcessEnv = process.env): Promise<ProcessHandle & { workerId: string; inFlight(): number[] }> {
+export async function startWorkerProcess(app: AppConfig, logger: Logger, makeRunner: RunnerFactory, env: NodeJS.ProcessEnv = process.env): Promise<WorkerProcessHandle> {
   requireSharedStores(app, 'worker');
   const { db, dispatch } = await open(app, logger, env);
-  const worker = await dispatch.startWorker({ runner: await makeRunner({ db, logger }) });
+  return runWorker(db, dispatch, await makeRunner({ db, logger }));
+}
+
+/** Starts a worker on `dispatch`; close() stops the worker, then the dispatch, then the store. */
+export async function runWorker(db: Db, dispatch: Dispatch, runner: JobRunner): Promise<WorkerProcessHandle> {
+  const worker = await dispatch.startWorker({ runner });
   return {
     dispatch,
     workerId: worker.workerId,

@@ -46,13 +46,13 @@ export class InProcessDispatcher implements JobProducer {
   /** Queues a delivery with a given attempt number (recovery of a job that already ran). */
   enqueueAttempt(jobId: number, attempt: number, priority = DEFAULT_PRIORITY): void {
     if (this.running.has(jobId) || this.delayed.has(jobId) || this.queue.has((i) => i.jobId === jobId)) return;
-    this.put({ jobId, attempt, priority });
-    this.pump();
+    this.push({ jobId, attempt, priority });
   }
 
-  /** Highest priority first, then first come first served (as the BullMQ path). */
-  private put(item: LocalItem): void {
+  /** Highest priority first, then first come first served (as the BullMQ path); then starts what it can. */
+  private push(item: LocalItem): void {
     this.queue.push(item, (waiting) => waiting.priority < item.priority);
+    this.pump();
   }
 
   async dequeue(jobId: number): Promise<void> {
@@ -120,8 +120,7 @@ export class InProcessDispatcher implements JobProducer {
       const timer = setTimeout(() => {
         this.delayed.delete(item.jobId);
         try {
-          this.put({ ...item, attempt: item.attempt + 1 });
-          this.pump();
+          this.push({ ...item, attempt: item.attempt + 1 });
         } catch (err) {
           this.opts.logger.error({ err, jobId: item.jobId }, 'retry could not be queued; the job is queued again at the next start');
         }

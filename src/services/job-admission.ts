@@ -88,14 +88,14 @@ export async function admit(tx: Queryable, req: AdmissionRequest): Promise<Admit
  * After the admission committed: pending → queued, then onto the queue. Queued comes first so a
  * worker that picks the job up at once finds it queued; a failed enqueue fails the job (503).
  */
-export async function enqueueAdmitted(db: Db, producer: JobProducer, job: JobRow, priority?: number): Promise<JobRow> {
+export async function enqueueAdmitted(db: Db, producer: JobProducer, { job, pipeline }: Pick<Admitted, 'job' | 'pipeline'>): Promise<JobRow> {
   const queued = await moveJob(db, job.id, ['pending'], 'queued', {
     message: `queued (${producer.mode === 'bullmq' ? 'BullMQ' : 'in-process queue'})`,
     fields: { queue_job_id: producer.queueJobId(job.id) },
   });
   if (!queued) return (await runRepo.getJob(db, job.id)) ?? job; // cancelled in between
   try {
-    await producer.enqueue({ id: job.id, pipeline_id: job.pipeline_id, max_retries: job.max_retries, priority });
+    await producer.enqueue({ id: job.id, pipeline_id: job.pipeline_id, max_retries: job.max_retries, priority: pipeline.priority });
   } catch (err) {
     const retryable = !(err instanceof SynqxError) || err.retryable;
     const message = err instanceof SynqxError ? err.message : 'the job queue is not reachable';

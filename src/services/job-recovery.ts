@@ -104,14 +104,17 @@ export class JobRecovery {
   async reconcileOrphans(producer: JobProducer, entryOf: (jobId: number) => Promise<QueueEntryState>, graceMs: number): Promise<number> {
     const { db, logger } = this.deps;
     let fixed = 0;
-    for (const row of await jobStateRepo.jobsIn(db, ACTIVE, 500)) {
+    const rows = await jobStateRepo.jobsIn(db, ACTIVE, 500);
+    // One query for the pipelines of all rows, made only once a row needs queuing again.
+    let priorities: Map<number, number> | undefined;
+    for (const row of rows) {
       if (Date.now() - new Date(row.updated_at).getTime() < graceMs) continue;
       const entry = await entryOf(row.id);
       if (entry.live) continue;
       if (entry.missing && row.status !== 'running') {
         if (row.status === 'pending') await moveJob(db, row.id, ['pending'], 'queued', { message: 'queued by the orphan check (its process stopped before queuing it)' });
-        const priority = (await jobStateRepo.priorities(db, [row.pipeline_id])).get(Number(row.pipeline_id));
-        await producer.enqueue({ id: row.id, pipeline_id: row.pipeline_id, max_retries: row.max_retries, priority });
+        priorities ??= await jobStateRepo.priorities(db, rows.map((r) => r.pipeline_id));
+        await producer.enqueue({ id: row.id, pipeline_id: row.pipeline_id, max_retries: row.max_retries, priority: priorities.get(Number(row.pipeline_id)) });
         await runRepo.appendJobLog(db, row.id, 'warning', 'its queue entry was missing; queued again', { status: row.status }, 'dispatcher');
       } else {
         await moveJob(db, row.id, ACTIVE, 'failed', {

@@ -1,6 +1,6 @@
 import type { BatchSource } from '../core/data-ports.js';
 import type { RuntimeGraph, RuntimeNode, RuntimeTransformNode } from '../engine/runtime/runtime-graph.js';
-import type { ParsedPipeline } from './pipeline-file.js';
+import type { FileEndpoint, ParsedPipeline } from './pipeline-file.js';
 import { quarantineNodes } from './quarantine-targets.js';
 
 export interface PipelineFileGraph {
@@ -8,6 +8,9 @@ export interface PipelineFileGraph {
   /** Planner row estimate over every source (known after the sources opened), for progress and ETA. */
   estimatedRows(): number | undefined;
 }
+
+/** A load's (or a quarantine's) table as a live sink. */
+const sinkOf = (e: FileEndpoint) => e.connector.createSink(e.config, e.target, e.options);
 
 /**
  * A fresh RuntimeGraph for a validated pipeline file: live (not yet opened) sources and sinks from
@@ -22,10 +25,9 @@ export function pipelineFileGraph(pipeline: ParsedPipeline): PipelineFileGraph {
       const transform: RuntimeTransformNode = { ...base, kind: 'transform', transform: n.transform, config: n.config };
       if (!n.quarantine) return [transform];
       // The same synthetic step the API runner adds (plan-to-graph.ts), on the file's table.
-      const q = n.quarantine;
-      return quarantineNodes(transform, { sink: q.connector.createSink(q.config, q.target, q.options), label: q.label });
+      return quarantineNodes(transform, { sink: sinkOf(n.quarantine), label: n.quarantine.label });
     }
-    if (n.kind === 'sink') return [{ ...base, kind: 'sink', sink: n.connector.createSink(n.config, n.target, n.options) }];
+    if (n.kind === 'sink') return [{ ...base, kind: 'sink', sink: sinkOf(n) }];
     // Raw COPY bytes ride along with each batch only when a sink may receive it unchanged.
     const rawPassThrough = n.outputs.some((o) => kindOf.get(o) === 'sink');
     const source = n.connector.createSource(n.config, n.target, n.options, { rawPassThrough });

@@ -209,8 +209,7 @@ export function validatePipelineDocument(raw: unknown): ParsedPipeline {
       if (quarantining.has(p.nodeId) && !quarantine) throw new SynqxError('INTERNAL', `node "${p.nodeId}" quarantines rows but has no quarantine table`, { domain: 'internal' });
       return { ...base, kind: 'transform', label: p.name === p.nodeId ? p.transform.name : p.name, transform: p.transform.name, config: p.config, ...(quarantine ? { quarantine } : {}) };
     }
-    const e = endpoints.get(p.nodeId)!;
-    return { ...base, kind: p.kind, label: e.label, connector: e.connector, config: e.config, target: e.target, options: e.options };
+    return { ...endpoints.get(p.nodeId)!, ...base, kind: p.kind };
   });
   return { name: doc.name ?? 'pipeline', nodes, settings: doc.settings ?? {}, secrets: [...connections.values()].flatMap((c) => c.secrets) };
 }

@@ -49,7 +49,7 @@ export class RunService {
   /** Shared by triggers, retries and schedule firings: one transaction to admit, then the queue. */
   async admitAndQueue(req: AdmissionRequest): Promise<Admitted> {
     const admitted = await this.deps.db.transaction((tx) => admit(tx, req));
-    const job = await enqueueAdmitted(this.deps.db, this.deps.producer, admitted.job, admitted.pipeline.priority);
+    const job = await enqueueAdmitted(this.deps.db, this.deps.producer, admitted);
     this.deps.logger.info({ jobId: job.id, pipelineId: req.pipelineId, runId: admitted.run.id, trigger: req.triggerType }, 'job queued');
     return { ...admitted, job };
   }

@@ -4,8 +4,7 @@ import type { Db } from '../store/db.js';
 import { jobStateRepo } from '../store/repos/job-state-repo.js';
 import { pipelineRepo } from '../store/repos/pipeline-repo.js';
 import { scheduleRepo, type FiringOutcome, type FiringRow } from '../store/repos/schedule-repo.js';
-import type { JobRow } from '../store/repos/run-repo.js';
-import { admit, enqueueAdmitted, isOverlap } from './job-admission.js';
+import { admit, enqueueAdmitted, isOverlap, type Admitted } from './job-admission.js';
 import type { JobProducer } from './job-producer.js';
 import { SynqxError } from '../core/errors.js';
 
@@ -47,8 +46,7 @@ export class ScheduleService {
   constructor(private readonly deps: ScheduleServiceDeps) {}
 
   async fire(f: Firing): Promise<FireResult> {
-    let job: JobRow | undefined;
-    let priority: number | undefined;
+    let admitted: Admitted | undefined;
     const result = await this.deps.db.transaction(async (tx): Promise<FireResult> => {
       const p = await jobStateRepo.lockPipeline(tx, f.pipelineId);
       const current = p && p.status === 'active' && p.schedule_enabled && p.schedule_cron?.trim() === f.cron && p.schedule_timezone === f.timezone;
@@ -56,16 +54,14 @@ export class ScheduleService {
       const firingId = await scheduleRepo.claimSlot(tx, { pipelineId: f.pipelineId, slot: f.slot, cron: f.cron, timezone: f.timezone, schedulerId: f.schedulerId });
       if (firingId === undefined) return { outcome: 'duplicate' };
       try {
-        const admitted = await admit(tx, {
+        admitted = await admit(tx, {
           pipelineId: f.pipelineId,
           triggerType: 'schedule',
           payload: { slot: f.slot.toISOString(), schedule_cron: f.cron, schedule_timezone: f.timezone, scheduler_id: f.schedulerId },
           refusePaused: true,
         });
-        job = admitted.job;
-        priority = admitted.pipeline.priority;
-        await scheduleRepo.settle(tx, firingId, { outcome: 'enqueued', jobId: job.id });
-        return { outcome: 'enqueued', firingId, jobId: job.id };
+        await scheduleRepo.settle(tx, firingId, { outcome: 'enqueued', jobId: admitted.job.id });
+        return { outcome: 'enqueued', firingId, jobId: admitted.job.id };
       } catch (err) {
         // Admission refusals are decided by checks, not failed statements, so the transaction is intact.
         if (isOverlap(err)) {
@@ -80,9 +76,10 @@ export class ScheduleService {
         throw err;
       }
     });
-    if (job && 'firingId' in result) {
+    if (admitted && 'firingId' in result) {
+      const { job } = admitted;
       try {
-        await enqueueAdmitted(this.deps.db, this.deps.producer, job, priority);
+        await enqueueAdmitted(this.deps.db, this.deps.producer, admitted);
       } catch (err) {
         await scheduleRepo.settle(this.deps.db, result.firingId, { outcome: 'failed', jobId: job.id, message: (err as Error).message });
         this.deps.logger.error({ err, pipelineId: f.pipelineId, jobId: job.id }, 'scheduled job could not be queued');

@@ -3,7 +3,7 @@
  * REDIS_URL it is exactly `synqx worker` (startWorkerProcess); without, an embedded process that
  * also triggers TRIGGER_COUNT runs of TRIGGER_PIPELINE_ID (crash tests). SIGTERM drains. Prints JSON lines.
  */
-import { startWorkerProcess } from '../../src/bin/processes.js';
+import { runWorker, startWorkerProcess, type WorkerProcessHandle } from '../../src/bin/processes.js';
 import { loadConfig } from '../../src/platform/config.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { createDispatch } from '../../src/scheduler/dispatch.js';
@@ -16,32 +16,18 @@ const say = (o: Record<string, unknown>) => process.stdout.write(JSON.stringify(
 const env = process.env;
 const logger = createLogger({ level: env.LOG_LEVEL ?? 'warn', json: true, destination: { write: (l: string) => void process.stderr.write(l) } });
 
-interface Running {
-  workerId: string;
-  inFlight(): number[];
-  close(): Promise<void>;
-}
-
-async function start(): Promise<Running> {
+async function start(): Promise<WorkerProcessHandle> {
   if (env.REDIS_URL) {
     return startWorkerProcess(loadConfig(env), logger, ({ db }) => new ScriptedJobRunner(db), env);
   }
   const db = new PgDb({ connectionString: env.DATABASE_URL!, max: 4 });
   const dispatch = await createDispatch({ serviceFactory: new DispatchServiceFactory(db), logger, config: loadDispatchConfig(env, undefined) });
-  const worker = await dispatch.startWorker({ runner: new ScriptedJobRunner(db) });
+  const worker = await runWorker(db, dispatch, new ScriptedJobRunner(db));
   for (let i = 0; i < Number(env.TRIGGER_COUNT ?? (env.TRIGGER_PIPELINE_ID ? 1 : 0)); i++) {
     const a = await dispatch.runs.trigger(Number(env.TRIGGER_PIPELINE_ID), { triggerType: 'cli', runParams: JSON.parse(env.RUN_PARAMS ?? '{}') });
     say({ triggered: a.job.id });
   }
-  return {
-    workerId: worker.workerId,
-    inFlight: () => worker.inFlight(),
-    async close() {
-      await worker.close();
-      await dispatch.close();
-      await db.close();
-    },
-  };
+  return worker;
 }
 
 const running = await start();

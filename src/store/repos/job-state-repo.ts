@@ -25,7 +25,6 @@ export interface RunnableVersion {
 }
 
 export const ACTIVE: readonly JobStatus[] = ['pending', 'queued', 'running', 'retrying'];
-export const FINISHED: readonly JobStatus[] = ['success', 'failed', 'cancelled'];
 
 /** The dispatcher's SQL on jobs and runs beyond run-repo's: admission, cancel requests, recovery sweeps. */
 export const jobStateRepo = {
