@@ -1,8 +1,9 @@
 import { DataType, Field, Float64, Int64, makeData, Precision, type Data } from 'apache-arrow';
 import { FIELD_META_PK_POSITION } from '../../core/data-ports.js';
 import { SynqxError } from '../../core/errors.js';
-import { DecimalSum, isPgNumeric } from './aggregate-decimal.js';
+import { DecimalSum } from './aggregate-decimal.js';
 import { cellKind, type Cell, type CellKind } from './cells.js';
+import { isPgNumeric } from './decimal-text.js';
 import { validity } from './row-keys.js';
 
 export type AggregateFn = 'count' | 'sum' | 'min' | 'max' | 'avg';

@@ -1,14 +1,9 @@
-import { DataType, Field, makeVector, Utf8, type Data } from 'apache-arrow';
+import { Field, makeVector, Utf8, type Data } from 'apache-arrow';
 import { FIELD_META_PG_TYPE } from '../../core/data-ports.js';
 import type { Accumulator } from './aggregate-accumulators.js';
 import { utf8Data } from './column-data.js';
 import { formatDecimal, parseDecimal, roundDiv, specialOf, type Decimal } from './decimal-text.js';
 import { validity } from './row-keys.js';
-
-/** A Postgres numeric column: text on the wire, tagged with its type. */
-export function isPgNumeric(field: Field): boolean {
-  return DataType.isUtf8(field.type) && /^(numeric|decimal)\b/i.test(field.metadata.get(FIELD_META_PG_TYPE) ?? '');
-}
 
 interface GroupSum {
   /** Exact sum × 10^scale. */

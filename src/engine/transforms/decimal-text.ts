@@ -1,7 +1,19 @@
+import { DataType, type Field } from 'apache-arrow';
+import { FIELD_META_PG_TYPE } from '../../core/data-ports.js';
 import { SynqxError } from '../../core/errors.js';
 
 // Exact arithmetic on Postgres numeric values, which travel as text: fill_nulls' mean and median and
 // aggregate's sum and avg of a numeric column must not go through a float.
+
+/** A recorded Postgres type (FIELD_META_PG_TYPE) that is numeric: `numeric`, `numeric(p,s)` or its alias decimal. */
+export function isNumericPgType(pgType: string): boolean {
+  return /^(numeric|decimal)\b/i.test(pgType);
+}
+
+/** A Postgres numeric column: text on the wire (Utf8), tagged with its type. */
+export function isPgNumeric(field: Field): boolean {
+  return DataType.isUtf8(field.type) && isNumericPgType(field.metadata.get(FIELD_META_PG_TYPE) ?? '');
+}
 
 /** a / b (b > 0) rounded half away from zero. */
 export function roundDiv(a: bigint, b: bigint): bigint {

@@ -1,8 +1,7 @@
 import { DataType, Precision, type Data, type Field } from 'apache-arrow';
-import { FIELD_META_PG_TYPE } from '../../core/data-ports.js';
 import { SynqxError } from '../../core/errors.js';
 import { cellKind, compareDecimalText } from './cells.js';
-import { formatDecimal, parseDecimal, roundDiv, specialOf } from './decimal-text.js';
+import { formatDecimal, isPgNumeric, parseDecimal, roundDiv, specialOf } from './decimal-text.js';
 import { valueEncoder } from './row-keys.js';
 import { takeData } from './take.js';
 
@@ -23,11 +22,7 @@ export function isNumericColumn(field: Field): boolean {
   const t = field.type;
   if (DataType.isInt(t)) return true;
   if (DataType.isFloat(t)) return t.precision !== Precision.HALF;
-  return DataType.isUtf8(t) && isPgNumeric(field);
-}
-
-function isPgNumeric(field: Field): boolean {
-  return /^(numeric|decimal)\b/i.test(field.metadata.get(FIELD_META_PG_TYPE) ?? '');
+  return isPgNumeric(field);
 }
 
 export function columnFill(strategy: WholeRunStrategy, field: Field, chunks: readonly Data[]): Data | undefined {
@@ -52,7 +47,7 @@ export function columnFill(strategy: WholeRunStrategy, field: Field, chunks: rea
 
 /** The most frequent non-NULL value (SQL equality; PG numeric by value, so 1.5 = 1.50); ties: the one seen first. */
 function modeFill(field: Field, chunks: readonly Data[]): Data | undefined {
-  const numeric = DataType.isUtf8(field.type) && isPgNumeric(field);
+  const numeric = isPgNumeric(field);
   const counts = new Map<string, { count: number; first: number; chunk: number; row: number }>();
   let best: { count: number; first: number; chunk: number; row: number } | undefined;
   let seen = 0;

@@ -6,6 +6,7 @@ import { cellsOf, columnIndex, setColumn } from './column-data.js';
 import { oneOfKeys } from './config-aliases.js';
 import { castCell, CastFailure } from './expr/casts.js';
 import { validity } from './row-keys.js';
+import { isNumericPgType } from './decimal-text.js';
 import { createFillStrategy } from './fill-nulls-strategy.js';
 import type { StreamOperator } from './stream-operator.js';
 import type { TransformContext, TransformFn } from './transform.js';
@@ -128,7 +129,7 @@ function coerce(value: Literal, field: Field, onlyText = false): { ok: true; val
   if (DataType.isUtf8(t) || DataType.isLargeUtf8(t)) {
     // Postgres numeric travels as text: its fill must be a number (or its digits), not any string.
     const pgType = field.metadata.get(FIELD_META_PG_TYPE) ?? 'text';
-    if (/^(numeric|decimal)\b/i.test(pgType)) {
+    if (isNumericPgType(pgType)) {
       const digits = typeof value === 'number' && Number.isFinite(value) ? String(value) : typeof value === 'string' ? value.trim() : '';
       return NUMERIC_TEXT.test(digits) ? { ok: true, value: digits } : bad('a numeric column needs a number');
     }
