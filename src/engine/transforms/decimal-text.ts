@@ -15,6 +15,11 @@ export function isPgNumeric(field: Field): boolean {
   return DataType.isUtf8(field.type) && isNumericPgType(field.metadata.get(FIELD_META_PG_TYPE) ?? '');
 }
 
+/** x rounded to an integer half away from zero (Postgres' rounding), for a float. */
+export function roundHalfAway(x: number): number {
+  return Math.sign(x) * Math.round(Math.abs(x));
+}
+
 /** a / b (b > 0) rounded half away from zero. */
 export function roundDiv(a: bigint, b: bigint): bigint {
   const q = ((a < 0n ? -a : a) * 2n + b) / (2n * b);
@@ -24,16 +29,28 @@ export function roundDiv(a: bigint, b: bigint): bigint {
 /** A PG numeric's text: NaN, ±Infinity, or an exact value `unscaled` × 10^-scale. */
 export type Decimal = { special: 'NaN' | 'Infinity' | '-Infinity' } | { special?: undefined; unscaled: bigint; scale: number };
 
+export type FiniteDecimal = Extract<Decimal, { unscaled: bigint }>;
+
+/** Numeric text in Postgres' input syntax, NaN and Infinity aside: digits, an optional point, an optional exponent. */
+export const NUMERIC_LITERAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?$/;
+
+/** Plain decimal text (`-12.50`, `5.`, `.5`; no exponent, no NaN or Infinity, no blanks), else undefined. */
+export function plainDecimal(s: string): FiniteDecimal | undefined {
+  const m = DECIMAL.exec(s);
+  if (!m || (m[2] === '' && !m[3])) return undefined;
+  const frac = m[3] ?? '';
+  const unscaled = BigInt(`${m[2]}${frac}` || '0');
+  return { unscaled: m[1] === '-' ? -unscaled : unscaled, scale: frac.length };
+}
 
 export function parseDecimal(text: string, what: string): Decimal {
   const s = text.trim();
   if (s === 'NaN' || s === 'Infinity' || s === '-Infinity') return { special: s };
-  const m = DECIMAL.exec(s);
-  if (!m || (m[2] === '' && !m[3])) throw new SynqxError('DATA_ERROR', `${what} is numeric but holds ${JSON.stringify(text)}, which is not a number`);
-  const frac = m[3] ?? '';
-  const unscaled = BigInt(`${m[2]}${frac}` || '0');
-  return { unscaled: m[1] === '-' ? -unscaled : unscaled, scale: frac.length };
+  const d = plainDecimal(s);
+  if (!d) throw new SynqxError('DATA_ERROR', `${what} is numeric but holds ${JSON.stringify(text)}, which is not a number`);
+  return d;
 }
 
 /** `unscaled` × 10^-scale as text, trailing fraction zeros dropped down to `keep` digits. */

@@ -1,7 +1,7 @@
 import { DataType, Precision, type Data, type Field } from 'apache-arrow';
 import { SynqxError } from '../../core/errors.js';
 import { cellKind, compareDecimalText } from './cells.js';
-import { formatDecimal, isPgNumeric, parseDecimal, roundDiv, specialOf } from './decimal-text.js';
+import { formatDecimal, isPgNumeric, parseDecimal, roundDiv, roundHalfAway, specialOf } from './decimal-text.js';
 import { valueEncoder } from './row-keys.js';
 import { takeData } from './take.js';
 
@@ -67,11 +67,6 @@ function modeFill(field: Field, chunks: readonly Data[]): Data | undefined {
   return best && takeData(chunks[best.chunk]!, Int32Array.of(best.row));
 }
 
-
-function roundHalfAway(x: number): number {
-  return Math.sign(x) * Math.round(Math.abs(x));
-}
-
 function intMean(values: readonly (number | bigint)[]): number | bigint {
   let total = 0n;
   let partial = 0;
@@ -103,8 +98,7 @@ function intMedian(values: readonly (number | bigint)[], type: DataType): number
     const Sorted = (type as { isSigned?: boolean }).isSigned === false ? BigUint64Array : BigInt64Array;
     const sorted = Sorted.from(values as bigint[]).sort();
     if (n % 2 === 1) return sorted[mid]!;
-    const s = sorted[mid - 1]! + sorted[mid]!;
-    return s >= 0n ? (s + 1n) / 2n : (s - 1n) / 2n;
+    return roundDiv(sorted[mid - 1]! + sorted[mid]!, 2n);
   }
   const sorted = Float64Array.from(values as number[]).sort();
   return n % 2 === 1 ? sorted[mid]! : roundHalfAway((sorted[mid - 1]! + sorted[mid]!) / 2);

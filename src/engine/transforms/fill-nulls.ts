@@ -6,7 +6,7 @@ import { cellsOf, columnIndex, setColumn } from './column-data.js';
 import { oneOfKeys } from './config-aliases.js';
 import { castCell, CastFailure } from './expr/casts.js';
 import { validity } from './row-keys.js';
-import { isNumericPgType } from './decimal-text.js';
+import { isNumericPgType, NUMERIC_LITERAL } from './decimal-text.js';
 import { createFillStrategy } from './fill-nulls-strategy.js';
 import type { StreamOperator } from './stream-operator.js';
 import type { TransformContext, TransformFn } from './transform.js';
@@ -107,7 +107,6 @@ export interface StrategyFill {
 
 export type FillNullsConfig = z.infer<typeof fillNullsConfigSchema>;
 
-const NUMERIC_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 const TEXT_TYPES = /^(text|character varying|varchar|character|char|bpchar|name|citext)\b/i;
 
 const INT_RANGES: Record<string, [number, number]> = {
@@ -131,7 +130,7 @@ function coerce(value: Literal, field: Field, onlyText = false): { ok: true; val
     const pgType = field.metadata.get(FIELD_META_PG_TYPE) ?? 'text';
     if (isNumericPgType(pgType)) {
       const digits = typeof value === 'number' && Number.isFinite(value) ? String(value) : typeof value === 'string' ? value.trim() : '';
-      return NUMERIC_TEXT.test(digits) ? { ok: true, value: digits } : bad('a numeric column needs a number');
+      return NUMERIC_LITERAL.test(digits) ? { ok: true, value: digits } : bad('a numeric column needs a number');
     }
     if (typeof value !== 'string') return bad('a text column needs a string');
     // Other types that travel as text (jsonb, inet, enums…) are filled only when named.
