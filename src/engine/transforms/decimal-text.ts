@@ -53,6 +53,12 @@ export function parseDecimal(text: string, what: string): Decimal {
   return d;
 }
 
+/** a + b exactly, at the larger of their scales. */
+export function addDecimal(a: FiniteDecimal, b: FiniteDecimal): FiniteDecimal {
+  const scale = Math.max(a.scale, b.scale);
+  return { unscaled: a.unscaled * 10n ** BigInt(scale - a.scale) + b.unscaled * 10n ** BigInt(scale - b.scale), scale };
+}
+
 /** `unscaled` × 10^-scale as text, trailing fraction zeros dropped down to `keep` digits. */
 export function formatDecimal(unscaled: bigint, scale: number, keep: number): string {
   const neg = unscaled < 0n;
