@@ -1,4 +1,4 @@
-import { DataType, Precision, type Data, type Field } from 'apache-arrow';
+import { DataType, type Data, type Field } from 'apache-arrow';
 import { SynqxError } from '../../core/errors.js';
 import { cellKind, compareDecimalText } from './cells.js';
 import { addDecimal, formatDecimal, isPgNumeric, parseDecimal, roundDiv, roundHalfAway, specialOf, type FiniteDecimal } from './decimal-text.js';
@@ -16,14 +16,6 @@ import { takeData } from './take.js';
  * averaged exactly in decimal.
  */
 export type WholeRunStrategy = 'mean' | 'median' | 'mode';
-
-/** Columns mean and median can fill: integers, floats (not half precision) and PG numeric text. */
-export function isNumericColumn(field: Field): boolean {
-  const t = field.type;
-  if (DataType.isInt(t)) return true;
-  if (DataType.isFloat(t)) return t.precision !== Precision.HALF;
-  return isPgNumeric(field);
-}
 
 export function columnFill(strategy: WholeRunStrategy, field: Field, chunks: readonly Data[]): Data | undefined {
   if (strategy === 'mode') return modeFill(field, chunks);
