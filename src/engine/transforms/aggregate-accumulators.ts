@@ -1,8 +1,9 @@
 import { DataType, Field, Float64, Int64, makeData, Precision, type Data } from 'apache-arrow';
 import { FIELD_META_PK_POSITION } from '../../core/data-ports.js';
 import { SynqxError } from '../../core/errors.js';
-import { DecimalSum, isPgNumeric } from './aggregate-decimal.js';
+import { DecimalSum } from './aggregate-decimal.js';
 import { cellKind, type Cell, type CellKind } from './cells.js';
+import { isPgNumeric } from './decimal-text.js';
 import { validity } from './row-keys.js';
 
 export type AggregateFn = 'count' | 'sum' | 'min' | 'max' | 'avg';
@@ -30,12 +31,19 @@ export function accumulator(fn: AggregateFn, as: string, input: Field | undefine
   const field = input!;
   if (fn === 'min' || fn === 'max') return new Extreme(fn, as, field, cellKind(field, `${what} ${fn}(${field.name})`));
   const type = field.type;
-  if (isPgNumeric(field)) return new DecimalSum(fn, as, field.name);
-  const half = DataType.isFloat(type) && type.precision === Precision.HALF;
-  if (!(DataType.isInt(type) || DataType.isFloat(type)) || half) {
+  if (!isNumericColumn(field)) {
     throw new SynqxError('DATA_ERROR', `${what}: ${fn}(${field.name}) needs a numeric column (integer, float or PG numeric), but "${field.name}" is ${String(type)}`);
   }
+  if (isPgNumeric(field)) return new DecimalSum(fn, as, field.name);
   return new Sum(fn, as, DataType.isFloat(type));
+}
+
+/** Columns sum and avg take (fill_nulls' mean and median too): integers, floats (not half precision) and PG numeric text. */
+export function isNumericColumn(field: Field): boolean {
+  const t = field.type;
+  if (DataType.isInt(t)) return true;
+  if (DataType.isFloat(t)) return t.precision !== Precision.HALF;
+  return isPgNumeric(field);
 }
 
 function outField(name: string, type: DataType, nullable: boolean): Field {

@@ -1,14 +1,9 @@
-import { DataType, Field, makeVector, Utf8, type Data } from 'apache-arrow';
+import { Field, makeVector, Utf8, type Data } from 'apache-arrow';
 import { FIELD_META_PG_TYPE } from '../../core/data-ports.js';
 import type { Accumulator } from './aggregate-accumulators.js';
 import { utf8Data } from './column-data.js';
-import { formatDecimal, parseDecimal, roundDiv, specialOf, type Decimal } from './decimal-text.js';
+import { addDecimal, formatDecimal, parseDecimal, roundDiv, specialOf, type Decimal } from './decimal-text.js';
 import { validity } from './row-keys.js';
-
-/** A Postgres numeric column: text on the wire, tagged with its type. */
-export function isPgNumeric(field: Field): boolean {
-  return DataType.isUtf8(field.type) && /^(numeric|decimal)\b/i.test(field.metadata.get(FIELD_META_PG_TYPE) ?? '');
-}
 
 interface GroupSum {
   /** Exact sum × 10^scale. */
@@ -40,21 +35,21 @@ export class DecimalSum implements Accumulator {
     const d = data!;
     const valid = validity(d);
     const values = makeVector(d);
+    const what = `aggregate: column "${this.column}"`;
     for (let i = 0; i < groups.length; i++) {
       if (valid && !valid(i)) continue;
       const g = groups[i]!;
       const acc = (this.groups[g] ??= { unscaled: 0n, scale: 0, count: 0, specials: [] });
       acc.count++;
-      const v = parseDecimal(values.get(i) as string, `aggregate: column "${this.column}"`);
+      const v = parseDecimal(values.get(i) as string, what);
       if (v.special) {
-        acc.specials.push(v);
+        // One of each is all specialOf needs: a NaN-heavy group must not grow a list per row.
+        if (!acc.specials.some((s) => s.special === v.special)) acc.specials.push(v);
         continue;
       }
-      if (v.scale > acc.scale) {
-        acc.unscaled *= 10n ** BigInt(v.scale - acc.scale);
-        acc.scale = v.scale;
-      }
-      acc.unscaled += v.unscaled * 10n ** BigInt(acc.scale - v.scale);
+      const sum = addDecimal(acc, v);
+      acc.unscaled = sum.unscaled;
+      acc.scale = sum.scale;
     }
   }
 

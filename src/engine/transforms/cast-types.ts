@@ -12,7 +12,7 @@ import {
   type Data,
   type DataType,
 } from 'apache-arrow';
-import { utf8Data } from './column-data.js';
+import { utf8Data, validityOfValues } from './column-data.js';
 
 /**
  * The target types of type_cast: the names a config may use (Postgres spellings and aliases), the
@@ -77,17 +77,6 @@ export const PG_TYPE: Readonly<Record<CastType, string>> = {
   jsonb: 'jsonb',
 };
 
-function bitmapOf(values: readonly unknown[]): { nullCount: number; nullBitmap?: Uint8Array } {
-  const n = values.length;
-  const bits = new Uint8Array(((n + 63) & ~63) >> 3);
-  let nulls = 0;
-  for (let i = 0; i < n; i++) {
-    if (values[i] === null) nulls++;
-    else bits[i >> 3]! |= 1 << (i & 7);
-  }
-  return nulls === 0 ? { nullCount: 0 } : { nullCount: nulls, nullBitmap: bits };
-}
-
 /**
  * An Arrow column of `target` from converted values (null = NULL): numbers for int2/int4/float4/
  * float8, bigint for int8, days for date, epoch microseconds for timestamps, booleans, strings for
@@ -95,7 +84,7 @@ function bitmapOf(values: readonly unknown[]): { nullCount: number; nullBitmap?:
  */
 export function castColumn(target: CastType, values: readonly unknown[]): Data {
   const n = values.length;
-  const validity = bitmapOf(values);
+  const validity = validityOfValues(values);
   const fixed = <T extends { [i: number]: number | bigint }>(type: DataType, data: T, set: (v: unknown) => number | bigint): Data => {
     for (let i = 0; i < n; i++) if (values[i] !== null) data[i] = set(values[i]) as never;
     return makeData({ type, length: n, data: data as never, ...validity } as never);

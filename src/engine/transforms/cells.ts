@@ -2,7 +2,7 @@ import { DataType, makeBuilder, makeData, makeVector, type Data, type Field } fr
 import { FIELD_META_PG_TYPE } from '../../core/data-ports.js';
 import { SynqxError } from '../../core/errors.js';
 import { validity } from './row-keys.js';
-import { utf8Data } from './column-data.js';
+import { utf8Data, validityOfValues } from './column-data.js';
 
 /**
  * Exact single values of orderable columns, for sort and min/max: fixed-width values straight from
@@ -130,18 +130,11 @@ function fixedData(field: Field, cells: readonly (number | bigint | null)[]): Da
   const length = cells.length;
   const Ctor = (type as { ArrayType: new (n: number) => { [i: number]: number | bigint } }).ArrayType;
   const values = new Ctor(length);
-  const bitmap = new Uint8Array(((length + 63) & ~63) >> 3);
-  let nulls = 0;
   for (let i = 0; i < length; i++) {
     const c = cells[i];
-    if (c === null || c === undefined) {
-      nulls++;
-      continue;
-    }
-    values[i] = c;
-    bitmap[i >> 3]! |= 1 << (i & 7);
+    if (c !== null && c !== undefined) values[i] = c;
   }
-  return makeData({ type, length, nullCount: nulls, nullBitmap: nulls > 0 ? bitmap : undefined, data: values } as never);
+  return makeData({ type, length, data: values, ...validityOfValues(cells) } as never);
 }
 
 function viaBuilder(field: Field, cells: readonly (Cell | null)[]): Data {

@@ -42,6 +42,18 @@ export function cellsOf(data: Data): unknown[] {
   return out;
 }
 
+/** The validity of a column built from `values` (null or undefined = NULL): no bitmap when nothing is NULL. */
+export function validityOfValues(values: readonly unknown[]): { nullCount: number; nullBitmap?: Uint8Array } {
+  const n = values.length;
+  const bits = new Uint8Array(((n + 63) & ~63) >> 3);
+  let nulls = 0;
+  for (let i = 0; i < n; i++) {
+    if (values[i] === null || values[i] === undefined) nulls++;
+    else bits[i >> 3]! |= 1 << (i & 7);
+  }
+  return nulls === 0 ? { nullCount: 0 } : { nullCount: nulls, nullBitmap: bits };
+}
+
 /** A Utf8 column from strings (null = NULL). */
 export function utf8Data(values: readonly (string | null)[]): Data {
   return vectorFromArray(values as (string | null)[], new Utf8()).data[0]!;

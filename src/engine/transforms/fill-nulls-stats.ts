@@ -1,8 +1,7 @@
-import { DataType, Precision, type Data, type Field } from 'apache-arrow';
-import { FIELD_META_PG_TYPE } from '../../core/data-ports.js';
+import { DataType, type Data, type Field } from 'apache-arrow';
 import { SynqxError } from '../../core/errors.js';
 import { cellKind, compareDecimalText } from './cells.js';
-import { formatDecimal, parseDecimal, roundDiv, specialOf } from './decimal-text.js';
+import { addDecimal, formatDecimal, isPgNumeric, parseDecimal, roundDiv, roundHalfAway, specialOf, type FiniteDecimal } from './decimal-text.js';
 import { valueEncoder } from './row-keys.js';
 import { takeData } from './take.js';
 
@@ -17,18 +16,6 @@ import { takeData } from './take.js';
  * averaged exactly in decimal.
  */
 export type WholeRunStrategy = 'mean' | 'median' | 'mode';
-
-/** Columns mean and median can fill: integers, floats (not half precision) and PG numeric text. */
-export function isNumericColumn(field: Field): boolean {
-  const t = field.type;
-  if (DataType.isInt(t)) return true;
-  if (DataType.isFloat(t)) return t.precision !== Precision.HALF;
-  return DataType.isUtf8(t) && isPgNumeric(field);
-}
-
-function isPgNumeric(field: Field): boolean {
-  return /^(numeric|decimal)\b/i.test(field.metadata.get(FIELD_META_PG_TYPE) ?? '');
-}
 
 export function columnFill(strategy: WholeRunStrategy, field: Field, chunks: readonly Data[]): Data | undefined {
   if (strategy === 'mode') return modeFill(field, chunks);
@@ -52,7 +39,8 @@ export function columnFill(strategy: WholeRunStrategy, field: Field, chunks: rea
 
 /** The most frequent non-NULL value (SQL equality; PG numeric by value, so 1.5 = 1.50); ties: the one seen first. */
 function modeFill(field: Field, chunks: readonly Data[]): Data | undefined {
-  const numeric = DataType.isUtf8(field.type) && isPgNumeric(field);
+  const numeric = isPgNumeric(field);
+  const what = `fill_nulls: column "${field.name}"`;
   const counts = new Map<string, { count: number; first: number; chunk: number; row: number }>();
   let best: { count: number; first: number; chunk: number; row: number } | undefined;
   let seen = 0;
@@ -61,7 +49,7 @@ function modeFill(field: Field, chunks: readonly Data[]): Data | undefined {
     for (let row = 0; row < data.length; row++, seen++) {
       const raw = encode(row);
       if (raw === null) continue;
-      const key = numeric ? canonicalDecimal(raw, field.name) : raw;
+      const key = numeric ? canonicalDecimal(raw, what) : raw;
       let entry = counts.get(key);
       if (!entry) counts.set(key, (entry = { count: 0, first: seen, chunk, row }));
       entry.count++;
@@ -70,11 +58,6 @@ function modeFill(field: Field, chunks: readonly Data[]): Data | undefined {
     }
   });
   return best && takeData(chunks[best.chunk]!, Int32Array.of(best.row));
-}
-
-
-function roundHalfAway(x: number): number {
-  return Math.sign(x) * Math.round(Math.abs(x));
 }
 
 function intMean(values: readonly (number | bigint)[]): number | bigint {
@@ -108,8 +91,7 @@ function intMedian(values: readonly (number | bigint)[], type: DataType): number
     const Sorted = (type as { isSigned?: boolean }).isSigned === false ? BigUint64Array : BigInt64Array;
     const sorted = Sorted.from(values as bigint[]).sort();
     if (n % 2 === 1) return sorted[mid]!;
-    const s = sorted[mid - 1]! + sorted[mid]!;
-    return s >= 0n ? (s + 1n) / 2n : (s - 1n) / 2n;
+    return roundDiv(sorted[mid - 1]! + sorted[mid]!, 2n);
   }
   const sorted = Float64Array.from(values as number[]).sort();
   return n % 2 === 1 ? sorted[mid]! : roundHalfAway((sorted[mid - 1]! + sorted[mid]!) / 2);
@@ -128,41 +110,37 @@ function floatMedian(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : sorted[mid - 1]! / 2 + sorted[mid]! / 2;
 }
 
-
 /** Equal numerics give equal keys: 1.5, 1.50 and +01.5 are one value. */
-function canonicalDecimal(text: string, column: string): string {
-  const d = parseDecimal(text, `fill_nulls: column "${column}"`);
+function canonicalDecimal(text: string, what: string): string {
+  const d = parseDecimal(text, what);
   return d.special ?? formatDecimal(d.unscaled, d.scale, 0);
 }
-
 
 /**
  * The exact mean, to at least 16 decimals (what Postgres' avg(numeric) gives), printed without the
  * trailing zeros past the column's own scale: the mean of 1.50 and 2.50 is 2.00.
  */
 function decimalMean(texts: readonly string[], column: string): string {
-  const values = texts.map((t) => parseDecimal(t, `fill_nulls: column "${column}"`));
+  const what = `fill_nulls: column "${column}"`;
+  const values = texts.map((t) => parseDecimal(t, what));
   const special = specialOf(values);
   if (special) return special;
-  const finite = values as { unscaled: bigint; scale: number }[];
-  const scale = Math.max(...finite.map((v) => v.scale));
-  let sum = 0n;
-  for (const v of finite) sum += v.unscaled * 10n ** BigInt(scale - v.scale);
+  const finite = values as FiniteDecimal[];
+  const { unscaled: sum, scale } = finite.reduce(addDecimal, { unscaled: 0n, scale: 0 });
   const out = Math.max(scale, 16);
   return formatDecimal(roundDiv(sum * 10n ** BigInt(out - scale), BigInt(finite.length)), out, scale);
 }
 
 function decimalMedian(texts: readonly string[], column: string): string {
-  texts.forEach((t) => parseDecimal(t, `fill_nulls: column "${column}"`));
+  const what = `fill_nulls: column "${column}"`;
+  texts.forEach((t) => parseDecimal(t, what));
   const sorted = texts.slice().sort(compareDecimalText);
   const mid = sorted.length >> 1;
   if (sorted.length % 2 === 1) return sorted[mid]!;
-  const pair = [parseDecimal(sorted[mid - 1]!, `fill_nulls: column "${column}"`), parseDecimal(sorted[mid]!, `fill_nulls: column "${column}"`)];
+  const pair = [parseDecimal(sorted[mid - 1]!, what), parseDecimal(sorted[mid]!, what)];
   const special = specialOf(pair);
   if (special) return special;
-  const [a, b] = pair as { unscaled: bigint; scale: number }[];
-  const scale = Math.max(a!.scale, b!.scale);
-  const sum = a!.unscaled * 10n ** BigInt(scale - a!.scale) + b!.unscaled * 10n ** BigInt(scale - b!.scale);
+  const { unscaled: sum, scale } = addDecimal(pair[0] as FiniteDecimal, pair[1] as FiniteDecimal);
   // Half of a sum at one more decimal is exact.
   return formatDecimal(sum * 5n, scale + 1, scale);
 }

@@ -1,7 +1,8 @@
 import { DataType, type Data, type RecordBatch, type Schema } from 'apache-arrow';
 import { SynqxError } from '../../core/errors.js';
 import { setColumn } from './column-data.js';
-import { columnFill, isNumericColumn, type WholeRunStrategy } from './fill-nulls-stats.js';
+import { isNumericColumn } from './aggregate-accumulators.js';
+import { columnFill, type WholeRunStrategy } from './fill-nulls-stats.js';
 import type { StrategyFill } from './fill-nulls.js';
 import { validity } from './row-keys.js';
 import { boundExceeded, columnIndexes } from './stream-columns.js';

@@ -6,6 +6,7 @@ import { cellsOf, columnIndex, setColumn } from './column-data.js';
 import { oneOfKeys } from './config-aliases.js';
 import { castCell, CastFailure } from './expr/casts.js';
 import { validity } from './row-keys.js';
+import { isNumericPgType, NUMERIC_LITERAL } from './decimal-text.js';
 import { createFillStrategy } from './fill-nulls-strategy.js';
 import type { StreamOperator } from './stream-operator.js';
 import type { TransformContext, TransformFn } from './transform.js';
@@ -106,7 +107,6 @@ export interface StrategyFill {
 
 export type FillNullsConfig = z.infer<typeof fillNullsConfigSchema>;
 
-const NUMERIC_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 const TEXT_TYPES = /^(text|character varying|varchar|character|char|bpchar|name|citext)\b/i;
 
 const INT_RANGES: Record<string, [number, number]> = {
@@ -120,7 +120,7 @@ const INT_RANGES: Record<string, [number, number]> = {
 
 /**
  * The literal as the column's Arrow type stores it, or a message saying why it does not fit. The
- * column type is only known once a batch arrives, so this runs on the first batch of each schema.
+ * column type is only known once a batch arrives, so this runs per batch (once per column).
  */
 function coerce(value: Literal, field: Field, onlyText = false): { ok: true; value: unknown; raw?: true } | { ok: false; why: string } {
   const t = field.type;
@@ -128,9 +128,9 @@ function coerce(value: Literal, field: Field, onlyText = false): { ok: true; val
   if (DataType.isUtf8(t) || DataType.isLargeUtf8(t)) {
     // Postgres numeric travels as text: its fill must be a number (or its digits), not any string.
     const pgType = field.metadata.get(FIELD_META_PG_TYPE) ?? 'text';
-    if (/^(numeric|decimal)\b/i.test(pgType)) {
+    if (isNumericPgType(pgType)) {
       const digits = typeof value === 'number' && Number.isFinite(value) ? String(value) : typeof value === 'string' ? value.trim() : '';
-      return NUMERIC_TEXT.test(digits) ? { ok: true, value: digits } : bad('a numeric column needs a number');
+      return NUMERIC_LITERAL.test(digits) ? { ok: true, value: digits } : bad('a numeric column needs a number');
     }
     if (typeof value !== 'string') return bad('a text column needs a string');
     // Other types that travel as text (jsonb, inet, enums…) are filled only when named.
@@ -194,24 +194,25 @@ export function buildFillNulls(config: FillNullsConfig): TransformFn {
   const entries = config.values ? Object.entries(config.values) : undefined;
   return (batch: RecordBatch) => {
     let out = batch;
-    const targets = entries ?? batch.schema.fields.map((f) => [f.name, config.everyColumn!] as const);
-    for (const [name, raw] of targets) {
-      const i = entries ? columnIndex(batch, name, 'fill_nulls') : batch.schema.fields.findIndex((f) => f.name === name);
+    /** Column i filled with `raw`; a named column must fit it, else the column is left alone. */
+    const fill = (i: number, raw: Literal, named: boolean) => {
       const field = batch.schema.fields[i]!;
-      const fit = coerce(raw, field, !entries);
+      const fit = coerce(raw, field, !named);
       if (!fit.ok) {
-        if (!entries) continue;
-        throw new SynqxError('DATA_ERROR', `fill_nulls: value ${JSON.stringify(raw)} for column "${name}" does not fit its type ${String(field.type)}: ${fit.why}`);
+        if (!named) return;
+        throw new SynqxError('DATA_ERROR', `fill_nulls: value ${JSON.stringify(raw)} for column "${field.name}" does not fit its type ${String(field.type)}: ${fit.why}`);
       }
       const data = batch.data.children[i]!;
-      if (data.nullCount === 0) continue;
+      if (data.nullCount === 0) return;
       if ('raw' in fit) {
         out = setColumn(out, i, field, fillStored(data, fit.value as number | bigint));
-        continue;
+        return;
       }
       const cells = cellsOf(data).map((v) => (v === null || v === undefined ? fit.value : v));
       out = setColumn(out, i, field, vectorFromArray(cells as never[], field.type).data[0]!);
-    }
+    };
+    if (entries) for (const [name, raw] of entries) fill(columnIndex(batch, name, 'fill_nulls'), raw, true);
+    else batch.schema.fields.forEach((_, i) => fill(i, config.everyColumn!, false));
     return out;
   };
 }

@@ -5,6 +5,7 @@ import { SynqxError } from '../../core/errors.js';
 import { CAST_TYPE_NAMES, castColumn, PG_TYPE, type CastType } from './cast-types.js';
 import { columnCells, type ColumnCells } from './column-cells.js';
 import { columnIndex, setColumn } from './column-data.js';
+import { NUMERIC_LITERAL, plainDecimal, roundDiv, roundHalfAway } from './decimal-text.js';
 import { oneOfKeys } from './config-aliases.js';
 import { castAccepts, castCell, CastFailure } from './expr/casts.js';
 import type { Cell } from './expr/cells.js';
@@ -33,21 +34,22 @@ export const typeCastConfigSchema = z
 export type TypeCastConfig = z.infer<typeof typeCastConfigSchema>;
 
 const DAY = 86_400_000_000;
-const DECIMAL_RE = /^[+-]?(\d+\.?\d*|\.\d+)$/;
-const NUMERIC_RE = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$|^[+-]?infinity$|^nan$/i;
+const SPECIAL_NUMERIC = /^[+-]?infinity$|^nan$/i;
 const RANGE: Partial<Record<CastType, [number, number]>> = { int2: [-32768, 32767], int4: [-2147483648, 2147483647] };
 
 /** numeric text → integer, exactly, rounding half away from zero as Postgres does (never through a float). */
 function roundDecimalText(text: string): bigint {
   const s = text.trim();
-  if (!DECIMAL_RE.test(s)) {
-    const x = Number(s);
-    if (!NUMERIC_RE.test(s) || !Number.isFinite(x) || Math.abs(x) >= 2 ** 63) throw new CastFailure(`out of range`);
-    return BigInt(Math.sign(x) * Math.round(Math.abs(x)));
-  }
-  const [whole = '', frac = ''] = s.replace(/^[+-]/, '').split('.');
-  const v = BigInt(whole === '' ? '0' : whole) + (frac !== '' && frac[0]! >= '5' ? 1n : 0n);
-  return s.startsWith('-') ? -v : v;
+  const d = plainDecimal(s);
+  if (d) return roundDiv(d.unscaled, 10n ** BigInt(d.scale));
+  const x = Number(s);
+  if (!isNumericText(s) || !Number.isFinite(x) || Math.abs(x) >= 2 ** 63) throw new CastFailure(`out of range`);
+  return BigInt(roundHalfAway(x));
+}
+
+/** Text Postgres reads as a numeric (trimmed): a number, NaN or ±Infinity. */
+function isNumericText(s: string): boolean {
+  return NUMERIC_LITERAL.test(s) || SPECIAL_NUMERIC.test(s);
 }
 
 function parseUuid(s: string): Uint8Array {
@@ -111,7 +113,7 @@ function converterFor(cells: ColumnCells, numericText: boolean, target: CastType
       if (from === 'str') {
         return (c) => {
           const s = (c as string).trim();
-          if (!NUMERIC_RE.test(s)) throw new CastFailure();
+          if (!isNumericText(s)) throw new CastFailure();
           return s;
         };
       }

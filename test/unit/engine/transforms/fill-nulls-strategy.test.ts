@@ -158,6 +158,13 @@ test('mean and median are exact for int64 and PG numeric text', (t) => {
   t.deepEqual(column({ strategy: 'mode' }, [numeric(['1.5', '2', '1.50', null])], 'amount'), ['1.5', '2', '1.50', '1.5'], '1.5 = 1.50');
 });
 
+test('mean of a PG numeric column with more values than a call takes arguments (no spread of every scale)', (t) => {
+  const n = 300_001;
+  const values = Array.from({ length: n }, (_, i) => (i === n - 1 ? null : i % 2 === 0 ? '1.5' : '2.50'));
+  const batch = makeBatch({ amount: col(new Utf8(), values, { [FIELD_META_PG_TYPE]: 'numeric(12,2)' }) });
+  t.is(column({ strategy: 'mean' }, [batch], 'amount').at(-1), '2.00');
+});
+
 test('mean or median of a named non-numeric column is a DATA_ERROR', (t) => {
   const err = t.throws(() => createOperator('fill_nulls', { strategy: 'median', columns: ['s'] }).outputSchema([series().schema])) as SynqxError;
   t.is(err.code, 'DATA_ERROR');
