@@ -117,8 +117,9 @@ function canonicalDecimal(text: string, what: string): string {
 }
 
 /**
- * The exact mean, to at least 16 decimals (what Postgres' avg(numeric) gives), printed without the
- * trailing zeros past the column's own scale: the mean of 1.50 and 2.50 is 2.00.
+ * The exact mean rounded to 16 decimals, printed without the trailing zeros past the column's own
+ * scale: the mean of 1.50 and 2.50 is 2.00. (Not Postgres' avg(numeric) scale, which aggregate's avg
+ * follows: for values of 10^4 and more Postgres keeps fewer decimals.)
  */
 function decimalMean(texts: readonly string[], column: string): string {
   const what = `fill_nulls: column "${column}"`;
